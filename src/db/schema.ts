@@ -1,0 +1,106 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+// Hand-written per Kysely's rules (Generated for defaults, `T | null` for nullable columns) to match
+// migrations/. test/db/schema.test.ts checks these column names against the migrated database.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Created = ColumnType<Date, Date | string | undefined, Date | string>
+
+export interface StoreTable {
+  id: string
+  name: string | null
+  postal_code: string | null
+  created_at: Created
+}
+
+export type BrandType = 'national' | 'store'
+
+export interface ProductTable {
+  sku: string
+  name: string
+  brand: string | null
+  brand_type: BrandType | null
+  category: string | null
+  subcategory: string | null
+  size: string | null
+  price_cents: number | null
+  active: Generated<boolean>
+  placeholder: Generated<boolean>
+  created_at: Created
+  updated_at: Created
+}
+
+export interface HouseholdTable {
+  id: Generated<number>
+  external_id: string
+  name: string | null
+  email: string | null
+  postal_code: string | null
+  opted_in: Generated<boolean>
+  consent_changed_at: Timestamp | null
+  enrolled_via: Generated<'import' | 'api' | 'pos'>
+  created_at: Created
+  updated_at: Created
+}
+
+export interface LoyaltyCardTable {
+  card_number: string
+  household_id: number
+  created_at: Created
+}
+
+export type Role = 'pos' | 'cashier' | 'analyst' | 'admin'
+
+export interface ApiKeyTable {
+  id: Generated<number>
+  key_id: string
+  secret_hash: Buffer
+  role: Role
+  store_ids: Generated<string[]>
+  label: string | null
+  created_at: Created
+  revoked_at: Timestamp | null
+}
+
+export interface PosTransactionTable {
+  id: Generated<number>
+  store_id: string
+  pos_transaction_id: string
+  lane: string | null
+  card_number: string | null
+  household_id: Generated<number>
+  occurred_at: Timestamp
+  line_count: number
+  total_cents: number
+  redeemed_codes: Generated<string[]>
+  content_hash: string
+  source: 'api' | 'import'
+  received_at: Created
+}
+
+export interface TransactionLineTable {
+  household_id: number
+  occurred_at: Timestamp
+  transaction_id: number
+  line_no: number
+  sku: string
+  /** numeric(12,3), parsed to a JS number (3 decimals fit exactly enough for quantities). */
+  quantity: number
+  unit_price_cents: number
+  discount_cents: Generated<number>
+}
+
+export interface DB {
+  store: StoreTable
+  product: ProductTable
+  household: HouseholdTable
+  loyalty_card: LoyaltyCardTable
+  api_key: ApiKeyTable
+  pos_transaction: PosTransactionTable
+  transaction_line: TransactionLineTable
+}
+
+export type Product = Selectable<ProductTable>
+export type NewProduct = Insertable<ProductTable>
+export type Household = Selectable<HouseholdTable>
+export type ApiKey = Selectable<ApiKeyTable>

@@ -1,0 +1,5 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { RouteDeps } from '../../app.ts'
+
+// Placeholder: routes land with their module.
+export const catalogRoutes: FastifyPluginAsyncZod<RouteDeps> = async () => {}

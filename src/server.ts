@@ -1,0 +1,21 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import type { CliRuntime } from './cli/runtime.ts'
+
+/**
+ * Listens until SIGINT/SIGTERM, then stops accepting connections, lets in-flight requests finish
+ * (up to 10 s), closes the pool and, when this process owns it, the embedded database.
+ */
+export async function serve(rt: CliRuntime): Promise<void> {
+  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit })
+  let stopped!: () => void
+  const done = new Promise<void>((resolve) => (stopped = resolve))
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) rt.log.error({ err }, 'shutting down after an error')
+    else rt.log.info({ signal }, 'shutting down')
+    await app.close()
+    stopped()
+  })
+  await app.listen({ port: rt.config.http.port, host: rt.config.http.host })
+  await done
+}
