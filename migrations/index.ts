@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely'
+import type { Migration } from 'kysely/migration'
 import * as foundation from './2026_11_22_0001_foundation.ts'
 
 // Every migration, by name. A static list instead of a directory scan, so the same migrations run
