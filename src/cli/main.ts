@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { registerDbCommands } from './commands/db.ts'
+import { registerImportCommands } from './commands/import.ts'
 import { registerKeyCommands } from './commands/keys.ts'
 import { registerStatsCommand } from './commands/stats.ts'
 import { reportCliError } from './runtime.ts'
@@ -11,6 +12,7 @@ const program = new Command('pantry')
 
 registerDbCommands(program)
 registerKeyCommands(program)
+registerImportCommands(program)
 registerStatsCommand(program)
 
 try {

@@ -35,3 +35,10 @@ export function progressBar(label: string, totalBytes: number, enabled = Boolean
     stop: () => bar.stop(),
   }
 }
+
+export interface ImportOptions {
+  /** All or nothing: with any bad row, nothing is committed. */
+  readonly strict?: boolean
+  /** Show a progress bar (default: when stderr is a TTY). */
+  readonly progress?: boolean
+}

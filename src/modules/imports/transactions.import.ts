@@ -1,0 +1,6 @@
+import type { Ctx } from '../../context.ts'
+import type { ImportOptions, ImportSummary } from './import-report.ts'
+
+export async function importTransactionsFile(_ctx: Ctx, _file: string, _opts: ImportOptions = {}): Promise<ImportSummary> {
+  throw new Error('not implemented yet')
+}
