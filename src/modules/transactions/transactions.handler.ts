@@ -1,0 +1,84 @@
+import type { Ctx } from '../../context.ts'
+import { badRequest, conflict, type FieldError, fieldPath, forbidden } from '../../errors.ts'
+import { mayActForStore, type Principal } from '../auth/api-keys.service.ts'
+import { ingestBaskets } from './transactions.service.ts'
+import { type BasketInput, type BasketResult, basketSchema, MAX_BATCH } from './transactions.schemas.ts'
+
+type Reply =
+  | { status: 201; body: { id: string; storeId: string; status: 'accepted'; lines: number } }
+  | { status: 200 | 207; body: { accepted: number; rejected: number; results: BasketResult[] } }
+
+const MAX_FUTURE_MS = 24 * 3600 * 1000
+
+/** Shapes the POS request into baskets, checks each one and the key's stores, and ingests. */
+export async function postTransactions(ctx: Ctx, principal: Principal, body: unknown): Promise<Reply> {
+  const batch = asBatch(body)
+  if (!batch) return postSingle(ctx, principal, body)
+  const checked = batch.map((b, i) => check(b, `transactions[${i}]`, ctx.now()))
+  assertStores(principal, checked.flatMap((c) => (c.ok ? [c.basket.storeId] : [])))
+  const valid = checked.flatMap((c, index) => (c.ok ? [{ index, basket: c.basket }] : []))
+  const outcomes = valid.length > 0 ? await ingestBaskets(ctx, valid.map((v) => v.basket)) : []
+  const results: BasketResult[] = checked.map((c, index) => ({
+    index,
+    id: c.ok ? c.basket.id : c.id,
+    storeId: c.ok ? c.basket.storeId : c.storeId,
+    status: 'rejected',
+    errors: c.ok ? undefined : c.errors,
+  }))
+  valid.forEach((v, k) => {
+    const o = outcomes[k]!
+    results[v.index] =
+      o.status === 'accepted'
+        ? { index: v.index, id: v.basket.id, storeId: v.basket.storeId, status: 'accepted', lines: o.lines }
+        : { ...results[v.index]!, errors: [{ field: `transactions[${v.index}].id`, message: 'already stored with different content' }] }
+  })
+  const accepted = results.filter((r) => r.status === 'accepted').length
+  return { status: accepted === results.length ? 200 : 207, body: { accepted, rejected: results.length - accepted, results } }
+}
+
+async function postSingle(ctx: Ctx, principal: Principal, body: unknown): Promise<Reply> {
+  const c = check(body, '', ctx.now())
+  if (!c.ok) throw badRequest(`${c.errors[0]!.field}: ${c.errors[0]!.message}`, c.errors)
+  assertStores(principal, [c.basket.storeId])
+  const [outcome] = await ingestBaskets(ctx, [c.basket])
+  if (outcome!.status !== 'accepted') throw conflict(`basket ${c.basket.id} of store ${c.basket.storeId} is already stored with different content`, [{ field: 'id', message: 'already stored with different content' }])
+  return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome!.lines } }
+}
+
+function asBatch(body: unknown): unknown[] | undefined {
+  const list = Array.isArray(body) ? body : isObject(body) && 'transactions' in body ? body.transactions : undefined
+  if (list === undefined) return undefined
+  if (!Array.isArray(list)) throw badRequest('transactions must be an array', [{ field: 'transactions', message: 'expected an array' }])
+  if (list.length === 0) throw badRequest('the batch is empty', [{ field: 'transactions', message: 'at least 1 basket' }])
+  if (list.length > MAX_BATCH) throw badRequest(`at most ${MAX_BATCH} baskets per request`, [{ field: 'transactions', message: `at most ${MAX_BATCH} baskets, got ${list.length}` }])
+  return list
+}
+
+type Checked = { ok: true; basket: BasketInput } | { ok: false; id: string | null; storeId: string | null; errors: FieldError[] }
+
+function check(raw: unknown, prefix: string, now: Date): Checked {
+  const r = basketSchema.safeParse(raw)
+  if (!r.success) {
+    const o = isObject(raw) ? raw : {}
+    return {
+      ok: false,
+      id: typeof o.id === 'string' ? o.id : null,
+      storeId: typeof o.storeId === 'string' ? o.storeId : null,
+      errors: r.error.issues.map((i) => ({ field: fieldPath(i.path, prefix), message: i.message })),
+    }
+  }
+  if (Date.parse(r.data.occurredAt) > now.getTime() + MAX_FUTURE_MS) {
+    return { ok: false, id: r.data.id, storeId: r.data.storeId, errors: [{ field: fieldPath(['occurredAt'], prefix), message: 'is more than a day in the future' }] }
+  }
+  return { ok: true, basket: r.data }
+}
+
+function assertStores(principal: Principal, storeIds: readonly string[]): void {
+  const denied = [...new Set(storeIds)].filter((s) => !mayActForStore(principal, s))
+  if (denied.length > 0) throw forbidden(`this key may not post for store ${denied.join(', ')}`)
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto'
+import type { Ctx } from '../../context.ts'
+import {
+  basketKey,
+  ensureLinePartitions,
+  ensureProducts,
+  ensureStores,
+  type HeaderRow,
+  insertHeaders,
+  insertLines,
+  type LineColumns,
+  resolveCards,
+  storedHashes,
+} from './transactions.repository.ts'
+import type { BasketInput } from './transactions.schemas.ts'
+
+export type IngestOutcome = { status: 'accepted'; lines: number } | { status: 'conflict' }
+
+/**
+ * Stores valid baskets, each all-or-nothing, in one database transaction for the whole request.
+ * Idempotent by (storeId, id): a basket already stored with the same content is accepted again
+ * without writing; the same id with other content is a conflict. Concurrent posts of one basket are
+ * settled by the primary key (ON CONFLICT DO NOTHING waits for the first to commit).
+ */
+export async function ingestBaskets(ctx: Ctx, baskets: readonly BasketInput[]): Promise<IngestOutcome[]> {
+  const hashes = baskets.map(contentHash)
+  const firstByKey = new Map<string, number>()
+  baskets.forEach((b, i) => firstByKey.has(basketKey(b.storeId, b.id)) || firstByKey.set(basketKey(b.storeId, b.id), i))
+  const unique = [...firstByKey.values()].map((i) => baskets[i]!)
+  await ensureLinePartitions(ctx.db, unique.map((b) => new Date(b.occurredAt)))
+
+  const stored = await ctx.db.transaction().execute(async (trx) => {
+    await ensureStores(trx, distinct(unique.map((b) => b.storeId)))
+    const products = distinctProducts(unique)
+    await ensureProducts(trx, [...products.keys()], [...products.values()])
+    const cards = await resolveCards(trx, distinct(unique.flatMap((b) => (b.cardNumber ? [b.cardNumber] : []))))
+    const headers = unique.map((b) => headerRow(b, cards, hashes[firstByKey.get(basketKey(b.storeId, b.id))!]!))
+    const created = await insertHeaders(trx, headers)
+    await insertLines(trx, lineColumns(unique, headers, created))
+    const replays = unique.filter((b) => !created.has(basketKey(b.storeId, b.id)))
+    const previous = await storedHashes(trx, replays.map((b) => ({ storeId: b.storeId, posId: b.id })))
+    for (const h of headers) if (created.has(basketKey(h.storeId, h.posId))) previous.set(basketKey(h.storeId, h.posId), h.contentHash)
+    return previous
+  })
+  return baskets.map((b, i) =>
+    stored.get(basketKey(b.storeId, b.id)) === hashes[i] ? { status: 'accepted', lines: b.items.length } : { status: 'conflict' },
+  )
+}
+
+function headerRow(b: BasketInput, cards: Map<string, number>, contentHash: string): HeaderRow {
+  let total = 0
+  for (const it of b.items) total += Math.round(it.quantity * it.unitPriceCents) - (it.discountCents ?? 0)
+  return {
+    storeId: b.storeId,
+    posId: b.id,
+    lane: b.lane,
+    cardNumber: b.cardNumber ?? null,
+    householdId: b.cardNumber ? (cards.get(b.cardNumber) ?? 0) : 0,
+    occurredAt: b.occurredAt,
+    lineCount: b.items.length,
+    totalCents: total,
+    codes: (b.redeemedCodes ?? []).join('\u001f'),
+    contentHash,
+  }
+}
+
+function lineColumns(baskets: readonly BasketInput[], headers: readonly HeaderRow[], created: Map<string, number>): LineColumns {
+  const c: LineColumns = { householdId: [], occurredAt: [], transactionId: [], lineNo: [], sku: [], quantity: [], unitPriceCents: [], discountCents: [] }
+  baskets.forEach((b, i) => {
+    const id = created.get(basketKey(b.storeId, b.id))
+    if (id === undefined) return
+    const h = headers[i]!
+    b.items.forEach((it, n) => {
+      c.householdId.push(h.householdId)
+      c.occurredAt.push(b.occurredAt)
+      c.transactionId.push(id)
+      c.lineNo.push(n + 1)
+      c.sku.push(it.sku)
+      c.quantity.push(it.quantity)
+      c.unitPriceCents.push(it.unitPriceCents)
+      c.discountCents.push(it.discountCents ?? 0)
+    })
+  })
+  return c
+}
+
+/** A stable digest of what the basket says, independent of JSON key order and offset spelling. */
+export function contentHash(b: BasketInput): string {
+  const canonical = JSON.stringify([
+    b.lane,
+    b.cardNumber ?? null,
+    new Date(b.occurredAt).getTime(),
+    b.items.map((i) => [i.sku, i.quantity, i.unitPriceCents, i.discountCents ?? 0]),
+    b.redeemedCodes ?? [],
+  ])
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 32)
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)]
+}
+
+function distinctProducts(baskets: readonly BasketInput[]): Map<string, string> {
+  const m = new Map<string, string>()
+  for (const b of baskets) for (const it of b.items) if (!m.has(it.sku)) m.set(it.sku, it.description?.trim() || `Unknown item ${it.sku}`)
+  return m
+}
