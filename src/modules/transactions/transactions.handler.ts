@@ -1,6 +1,7 @@
 import type { Ctx } from '../../context.ts'
 import { badRequest, conflict, type FieldError, fieldPath, forbidden } from '../../errors.ts'
 import { mayActForStore, type Principal } from '../auth/api-keys.service.ts'
+import type { IngestQueue } from './ingest-queue.ts'
 import { ingestBaskets } from './transactions.service.ts'
 import { type BasketInput, type BasketResult, basketSchema, MAX_BATCH } from './transactions.schemas.ts'
 
@@ -11,9 +12,9 @@ type Reply =
 const MAX_FUTURE_MS = 24 * 3600 * 1000
 
 /** Shapes the POS request into baskets, checks each one and the key's stores, and ingests. */
-export async function postTransactions(ctx: Ctx, principal: Principal, body: unknown): Promise<Reply> {
+export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown): Promise<Reply> {
   const batch = asBatch(body)
-  if (!batch) return postSingle(ctx, principal, body)
+  if (!batch) return postSingle(ctx, queue, principal, body)
   const checked = batch.map((b, i) => check(b, `transactions[${i}]`, ctx.now()))
   assertStores(principal, checked.flatMap((c) => (c.ok ? [c.basket.storeId] : [])))
   const valid = checked.flatMap((c, index) => (c.ok ? [{ index, basket: c.basket }] : []))
@@ -36,13 +37,13 @@ export async function postTransactions(ctx: Ctx, principal: Principal, body: unk
   return { status: accepted === results.length ? 200 : 207, body: { accepted, rejected: results.length - accepted, results } }
 }
 
-async function postSingle(ctx: Ctx, principal: Principal, body: unknown): Promise<Reply> {
+async function postSingle(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown): Promise<Reply> {
   const c = check(body, '', ctx.now())
   if (!c.ok) throw badRequest(`${c.errors[0]!.field}: ${c.errors[0]!.message}`, c.errors)
   assertStores(principal, [c.basket.storeId])
-  const [outcome] = await ingestBaskets(ctx, [c.basket])
-  if (outcome!.status !== 'accepted') throw conflict(`basket ${c.basket.id} of store ${c.basket.storeId} is already stored with different content`, [{ field: 'id', message: 'already stored with different content' }])
-  return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome!.lines } }
+  const outcome = await queue.submit(c.basket)
+  if (outcome.status !== 'accepted') throw conflict(`basket ${c.basket.id} of store ${c.basket.storeId} is already stored with different content`, [{ field: 'id', message: 'already stored with different content' }])
+  return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome.lines } }
 }
 
 function asBatch(body: unknown): unknown[] | undefined {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { RouteDeps } from '../../app.ts'
 import { requireRole } from '../../plugins/auth.ts'
 import { batchResponseSchema, singleResponseSchema } from './transactions.schemas.ts'
+import { IngestQueue } from './ingest-queue.ts'
 import { postTransactions } from './transactions.handler.ts'
 
 /**
@@ -12,6 +13,7 @@ import { postTransactions } from './transactions.handler.ts'
  */
 export const transactionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.addHook('onRequest', requireRole(deps.db, 'pos'))
+  const queue = new IngestQueue({ db: deps.db, log: app.log, now: deps.now })
   app.post(
     '/',
     {
@@ -22,7 +24,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, d
     },
     async (request, reply) => {
       const ctx = { db: deps.db, log: request.log, now: deps.now }
-      const { status, body } = await postTransactions(ctx, request.principal!, request.body)
+      const { status, body } = await postTransactions(ctx, queue, request.principal!, request.body)
       return reply.status(status).send(body)
     },
   )

@@ -26,10 +26,19 @@ export async function ingestBaskets(ctx: Ctx, baskets: readonly BasketInput[]): 
   const hashes = baskets.map(contentHash)
   const firstByKey = new Map<string, number>()
   baskets.forEach((b, i) => firstByKey.has(basketKey(b.storeId, b.id)) || firstByKey.set(basketKey(b.storeId, b.id), i))
-  const unique = [...firstByKey.values()].map((i) => baskets[i]!)
+  // Every write below goes in key order, so concurrent requests lock rows in the same order and
+  // cannot deadlock each other.
+  const unique = [...firstByKey.values()].map((i) => baskets[i]!).sort(byKey)
   await ensureLinePartitions(ctx.db, unique.map((b) => new Date(b.occurredAt)))
+  const stored = await retryOnDeadlock(() => writeBaskets(ctx, unique, hashes, firstByKey))
+  return baskets.map((b, i) =>
+    stored.get(basketKey(b.storeId, b.id)) === hashes[i] ? { status: 'accepted', lines: b.items.length } : { status: 'conflict' },
+  )
+}
 
-  const stored = await ctx.db.transaction().execute(async (trx) => {
+/** Returns the stored content hash of every basket key (new or already there). */
+function writeBaskets(ctx: Ctx, unique: BasketInput[], hashes: string[], firstByKey: Map<string, number>): Promise<Map<string, string>> {
+  return ctx.db.transaction().execute(async (trx) => {
     await ensureStores(trx, distinct(unique.map((b) => b.storeId)))
     const products = distinctProducts(unique)
     await ensureProducts(trx, [...products.keys()], [...products.values()])
@@ -42,9 +51,21 @@ export async function ingestBaskets(ctx: Ctx, baskets: readonly BasketInput[]): 
     for (const h of headers) if (created.has(basketKey(h.storeId, h.posId))) previous.set(basketKey(h.storeId, h.posId), h.contentHash)
     return previous
   })
-  return baskets.map((b, i) =>
-    stored.get(basketKey(b.storeId, b.id)) === hashes[i] ? { status: 'accepted', lines: b.items.length } : { status: 'conflict' },
-  )
+}
+
+async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err
+    }
+  }
+}
+
+function byKey(a: BasketInput, b: BasketInput): number {
+  return a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
 function headerRow(b: BasketInput, cards: Map<string, number>, contentHash: string): HeaderRow {
@@ -97,11 +118,11 @@ export function contentHash(b: BasketInput): string {
 }
 
 function distinct(values: readonly string[]): string[] {
-  return [...new Set(values)]
+  return [...new Set(values)].sort()
 }
 
 function distinctProducts(baskets: readonly BasketInput[]): Map<string, string> {
   const m = new Map<string, string>()
   for (const b of baskets) for (const it of b.items) if (!m.has(it.sku)) m.set(it.sku, it.description?.trim() || `Unknown item ${it.sku}`)
-  return m
+  return new Map([...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
 }

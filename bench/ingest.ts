@@ -1,0 +1,191 @@
+// npm run bench:ingest [-- --baskets 8000 --clients 32 --batch-clients 4]
+//
+// Loads the same realistic baskets (~30 lines each) into a fresh database three ways and compares
+// each with a plain COPY of the same rows into the same schema, measured in the same run:
+//   COPY (floor) · HTTP single baskets (a lane posting live) · HTTP batches of 100 (a store catching up)
+// The API runs as a real `pantry serve` child process; the clients are keep-alive HTTP in this one.
+import { type ChildProcess, spawn } from 'node:child_process'
+import http from 'node:http'
+import net from 'node:net'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
+import { from as copyFrom } from 'pg-copy-streams'
+import { createApiKey } from '../src/modules/auth/api-keys.service.ts'
+import { type BenchDb, benchLog, createBenchDb, fmt, percentile } from './lib/bench-db.ts'
+import { type BenchBasket, makeBaskets } from './lib/baskets.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    baskets: { type: 'string', default: '8000' },
+    clients: { type: 'string', default: '32' },
+    'batch-clients': { type: 'string', default: '4' },
+    'batch-size': { type: 'string', default: '100' },
+  },
+})
+const N = Number(args.baskets)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const shape = { stores: 20, cards: 20_000, skus: 5_000 }
+
+interface Leg {
+  name: string
+  lines: number
+  seconds: number
+  latencies?: number[]
+}
+
+const bdb = await createBenchDb(4)
+try {
+  const ctx = { db: bdb.db, log: benchLog, now: () => new Date() }
+  const baskets = makeBaskets(N, shape)
+  const lineCount = baskets.reduce((s, b) => s + b.items.length, 0)
+  // Known catalog and cards, as in a running chain: the same starting state for every leg.
+  await seedReferenceData(bdb)
+  const key = await createApiKey(ctx, { role: 'pos', storeIds: Array.from({ length: shape.stores }, (_, i) => `S${i + 1}`) })
+
+  const legs: Leg[] = []
+  await resetLines(bdb)
+  legs.push(await copyLeg(bdb, baskets, lineCount))
+  const server = await startServer(bdb.url)
+  try {
+    await resetLines(bdb)
+    legs.push(await httpLeg('HTTP single baskets', server.port, key, baskets.map((b) => JSON.stringify(b)), lineCount, Number(args.clients)))
+    await resetLines(bdb)
+    const size = Number(args['batch-size'])
+    const batches: string[] = []
+    for (let i = 0; i < baskets.length; i += size) batches.push(JSON.stringify({ transactions: baskets.slice(i, i + size) }))
+    legs.push(await httpLeg(`HTTP batches of ${size}`, server.port, key, batches, lineCount, Number(args['batch-clients'])))
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  const stored = await sql<{ n: number }>`SELECT count(*)::int AS n FROM transaction_line`.execute(bdb.db)
+  if (stored.rows[0]!.n !== lineCount) throw new Error(`expected ${lineCount} lines stored, found ${stored.rows[0]!.n}`)
+  report(legs, N, lineCount)
+} finally {
+  await bdb.dispose()
+}
+
+async function seedReferenceData(db: BenchDb): Promise<void> {
+  await sql`INSERT INTO product (sku, name) SELECT (100000 + g)::text, 'Item ' || g FROM generate_series(0, ${shape.skus}) g ON CONFLICT DO NOTHING`.execute(db.db)
+  await sql`INSERT INTO household (external_id, opted_in) SELECT 'H' || g, true FROM generate_series(0, ${shape.cards}) g`.execute(db.db)
+  await sql`INSERT INTO loyalty_card (card_number, household_id) SELECT (4000000 + g)::text, h.id FROM generate_series(0, ${shape.cards}) g JOIN household h ON h.external_id = 'H' || g`.execute(db.db)
+  await sql`INSERT INTO store (id) SELECT 'S' || g FROM generate_series(1, ${shape.stores}) g ON CONFLICT DO NOTHING`.execute(db.db)
+  await sql`ANALYZE`.execute(db.db)
+}
+
+async function resetLines(db: BenchDb): Promise<void> {
+  await sql`TRUNCATE pos_transaction, transaction_line`.execute(db.db)
+  await sql`CHECKPOINT`.execute(db.db).catch(() => {})
+}
+
+/** The floor: the same headers and lines written with COPY into the same tables and indexes. */
+async function copyLeg(db: BenchDb, baskets: BenchBasket[], lineCount: number): Promise<Leg> {
+  const cards = new Map((await db.db.selectFrom('loyalty_card').select(['card_number', 'household_id']).execute()).map((r) => [r.card_number, r.household_id]))
+  for (const b of baskets) await sql`SELECT pantry_ensure_line_partition(${b.occurredAt}::timestamptz)`.execute(db.db)
+  const client = await db.pool.connect()
+  try {
+    const started = performance.now()
+    await client.query('BEGIN')
+    const ids: number[] = []
+    const first = await client.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('pos_transaction', 'id')) AS id FROM generate_series(1, $1)`, [baskets.length])
+    for (const r of first.rows) ids.push(r.id)
+    await pipeline(
+      Readable.from(baskets.map((b, i) => `${ids[i]}\t${b.storeId}\t${b.id}\t${b.lane}\t${b.cardNumber ?? '\\N'}\t${b.cardNumber ? cards.get(b.cardNumber) : 0}\t${b.occurredAt}\t${b.items.length}\t0\tx\tapi\n`)),
+      client.query(copyFrom('COPY pos_transaction (id, store_id, pos_transaction_id, lane, card_number, household_id, occurred_at, line_count, total_cents, content_hash, source) FROM STDIN')),
+    )
+    await pipeline(
+      Readable.from(linesTsv(baskets, ids, cards)),
+      client.query(copyFrom('COPY transaction_line (household_id, occurred_at, transaction_id, line_no, sku, quantity, unit_price_cents, discount_cents) FROM STDIN')),
+    )
+    await client.query('COMMIT')
+    return { name: 'COPY (floor)', lines: lineCount, seconds: (performance.now() - started) / 1000 }
+  } finally {
+    client.release()
+  }
+}
+
+function* linesTsv(baskets: BenchBasket[], ids: number[], cards: Map<string, number>): Generator<string> {
+  let chunk = ''
+  for (let i = 0; i < baskets.length; i++) {
+    const b = baskets[i]!
+    const h = b.cardNumber ? cards.get(b.cardNumber) : 0
+    b.items.forEach((it, n) => {
+      chunk += `${h}\t${b.occurredAt}\t${ids[i]}\t${n + 1}\t${it.sku}\t${it.quantity}\t${it.unitPriceCents}\t${it.discountCents ?? 0}\n`
+    })
+    if (chunk.length > 1 << 16) {
+      yield chunk
+      chunk = ''
+    }
+  }
+  if (chunk) yield chunk
+}
+
+async function httpLeg(name: string, port: number, key: string, bodies: string[], lineCount: number, clients: number): Promise<Leg> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients })
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!
+        const t0 = performance.now()
+        const status = await post(agent, port, key, body)
+        latencies.push(performance.now() - t0)
+        if (status !== 200 && status !== 201) throw new Error(`${name}: HTTP ${status}`)
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  agent.destroy()
+  return { name, lines: lineCount, seconds, latencies: latencies.sort((a, b) => a - b) }
+}
+
+function post(agent: http.Agent, port: number, key: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: '127.0.0.1', port, path: '/v1/transactions', method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(p))
+    })
+  })
+  const child = spawn(process.execPath, [path.join(root, 'src/cli/pantry.js'), 'serve'], {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: 'false', PANTRY_DB_POOL_SIZE: '16' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+    if (ok) return { child, port }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('pantry serve did not become ready')
+}
+
+function report(legs: Leg[], baskets: number, lines: number): void {
+  const floor = legs[0]!
+  const floorRate = floor.lines / floor.seconds
+  console.log(`\nbench:ingest — ${fmt(baskets)} baskets, ${fmt(lines)} lines (~${fmt(lines / baskets, 1)} per basket)\n`)
+  console.log('leg                        lines/s    p50 ms   p99 ms   vs COPY')
+  for (const l of legs) {
+    const rate = l.lines / l.seconds
+    const p50 = l.latencies ? fmt(percentile(l.latencies, 50), 1) : '-'
+    const p99 = l.latencies ? fmt(percentile(l.latencies, 99), 1) : '-'
+    console.log(`${l.name.padEnd(24)} ${fmt(rate).padStart(9)} ${p50.padStart(9)} ${p99.padStart(8)} ${fmt((rate / floorRate) * 100).padStart(8)}%`)
+  }
+}
