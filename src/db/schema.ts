@@ -90,6 +90,54 @@ export interface TransactionLineTable {
   discount_cents: Generated<number>
 }
 
+export interface ListCycleTable {
+  cycle_start: string
+  cycle_end: string
+  status: Generated<'running' | 'finished'>
+  as_of: Timestamp
+  params: Generated<unknown>
+  qualified: number | null
+  issued: number | null
+  control: number | null
+  started_at: Created
+  finished_at: Timestamp | null
+}
+
+export interface CycleHouseholdTable {
+  household_id: number
+  cycle_start: string
+  arm: 'list' | 'control'
+}
+
+export interface IssuedListTable {
+  household_id: number
+  cycle_start: string
+  list_code: string
+  store_id: string
+  card_number: string
+  postal_code: string | null
+  snapshot: unknown
+  offer_value_cents: Generated<number>
+  issued_at: Created
+  rendered_at: Timestamp | null
+  pdf_file: string | null
+}
+
+export interface OfferInstanceTable {
+  household_id: number
+  code: string
+  gs1_serial: string | null
+  cycle_start: string
+  list_code: string
+  offer_id: string
+  sku: string
+  value_cents: number
+  min_quantity: Generated<number>
+  valid_from: string
+  expires_on: string
+  redeemed_at: Timestamp | null
+}
+
 export interface DB {
   store: StoreTable
   product: ProductTable
@@ -98,6 +146,10 @@ export interface DB {
   api_key: ApiKeyTable
   pos_transaction: PosTransactionTable
   transaction_line: TransactionLineTable
+  list_cycle: ListCycleTable
+  cycle_household: CycleHouseholdTable
+  issued_list: IssuedListTable
+  offer_instance: OfferInstanceTable
 }
 
 export type Product = Selectable<ProductTable>
