@@ -4,6 +4,7 @@ import { importProductsFile } from '../../modules/catalog/catalog.import.ts'
 import { importHouseholdsFile } from '../../modules/households/households.import.ts'
 import { type ImportOptions, type ImportSummary, summaryLine } from '../../modules/imports/import-report.ts'
 import { importTransactionsFile } from '../../modules/imports/transactions.import.ts'
+import { importOffersFile, OFFERS_HEADER } from '../../modules/offers/offers.import.ts'
 import { CliError, withRuntime } from '../runtime.ts'
 
 type Importer = (ctx: Ctx, file: string, opts: ImportOptions) => Promise<ImportSummary>
@@ -15,6 +16,7 @@ const KINDS: Record<string, { importer: Importer; header: string }> = {
     importer: importTransactionsFile,
     header: 'transaction_id,store_id,lane,card_number,occurred_at,sku,quantity,unit_price,discount',
   },
+  offers: { importer: importOffersFile, header: OFFERS_HEADER.join(',') },
 }
 
 const MAX_ERRORS_SHOWN = 50
@@ -30,7 +32,8 @@ export function registerImportCommands(program: Command): void {
         const started = Date.now()
         const summary = await withRuntime(`import ${kind}`, (rt) => importer(rt.ctx, file, { strict: opts.strict }))
         for (const e of summary.errors.slice(0, MAX_ERRORS_SHOWN)) process.stderr.write(`${file}:${e.line}: ${e.reason}\n`)
-        if (summary.errors.length > MAX_ERRORS_SHOWN) process.stderr.write(`… and ${summary.errors.length - MAX_ERRORS_SHOWN} more bad rows\n`)
+        const shown = Math.min(summary.errors.length, MAX_ERRORS_SHOWN)
+        if (summary.rejected > shown) process.stderr.write(`… and ${summary.rejected - shown} more bad rows\n`)
         process.stdout.write(`${summaryLine(kind, summary, Date.now() - started)}\n`)
         if (opts.strict && summary.rejected > 0) throw new CliError(`--strict: ${summary.rejected} bad rows, nothing was imported`, 1)
       })

@@ -1,13 +1,15 @@
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
-import { pipeline } from 'node:stream'
+import { pipeline, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { parse } from 'csv-parse'
+import { type CsvRecord, CsvParser } from './csv-parser.ts'
 
 /** A data row of an import file; `line` is the 1-based line number in the file (header = line 1). */
 export interface CsvRow {
   readonly line: number
   readonly values: readonly string[]
+  /** Set when the row's quoting is broken (its `values` are then empty): report it and go on. */
+  readonly error?: string
 }
 
 export class CsvHeaderError extends Error {}
@@ -15,6 +17,11 @@ export class CsvHeaderError extends Error {}
 export interface CsvFile {
   /** Data rows, streamed: memory stays flat however large the file. */
   rows: AsyncIterable<CsvRow>
+  /**
+   * The same rows in arrays of a few thousand (one per chunk read), for importers that want to avoid
+   * an await per row. Use either `rows` or `batches`, not both: they share one stream.
+   */
+  batches: AsyncIterable<CsvRow[]>
   /** Size of the file on disk, and a counter of bytes read so far (for a progress bar). */
   readonly totalBytes: number
   bytesRead(): number
@@ -23,32 +30,46 @@ export interface CsvFile {
 /**
  * Opens a CSV file (gzip-compressed when it starts with the gzip magic bytes, whatever its name) and
  * checks that its header is exactly `expected`, in that order. A row with the wrong number of
- * fields is still yielded (with its line number) so the caller can report it and go on.
+ * fields, or with broken quoting, is still yielded (with its line number) so the caller can report
+ * it and go on.
  */
 export async function openCsv(file: string, expected: readonly string[]): Promise<CsvFile> {
   const totalBytes = (await stat(file)).size
   const gz = await isGzip(file)
   let read = 0
-  const source = createReadStream(file, { highWaterMark: 1 << 20 })
+  const source = createReadStream(file, { highWaterMark: 1 << 16 })
   source.on('data', (chunk) => (read += chunk.length))
-  const parser = parse({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true })
   const noop = () => {}
-  if (gz) pipeline(source, createGunzip(), parser, noop)
-  else pipeline(source, parser, noop)
+  const text: Readable = gz ? pipeline(source, createGunzip(), noop) : source
+  text.setEncoding('utf8')
 
-  async function* rows(): AsyncGenerator<CsvRow> {
+  async function* batches(): AsyncGenerator<CsvRow[]> {
+    const parser = new CsvParser()
     let header = true
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (header) {
-        checkHeader(record, expected)
+    const take = (records: CsvRecord[]): CsvRecord[] => {
+      if (header && records.length > 0) {
+        checkHeader(records[0]!.values, expected)
         header = false
-        continue
+        return records.slice(1)
       }
-      yield { line: info.lines, values: record }
+      return records
     }
+    for await (const chunk of text as AsyncIterable<string>) {
+      const records: CsvRecord[] = []
+      parser.push(chunk, records)
+      const rows = take(records)
+      if (rows.length > 0) yield rows
+    }
+    const last: CsvRecord[] = []
+    parser.end(last)
+    const rows = take(last)
+    if (rows.length > 0) yield rows
     if (header) throw new CsvHeaderError(`${file} is empty: expected the header ${expected.join(',')}`)
   }
-  return { rows: rows(), totalBytes, bytesRead: () => read }
+  async function* rows(): AsyncGenerator<CsvRow> {
+    for await (const batch of batches()) yield* batch
+  }
+  return { rows: rows(), batches: batches(), totalBytes, bytesRead: () => read }
 }
 
 function checkHeader(found: readonly string[], expected: readonly string[]): void {

@@ -59,7 +59,14 @@ export async function resolveCards(db: Kysely<DB>, cards: readonly string[]): Pr
 }
 
 async function cardHouseholds(db: Kysely<DB>, cards: readonly string[]): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('loyalty_card').select(['card_number', 'household_id']).where('card_number', '=', sql<string>`ANY(${cards}::text[])`).execute()
+  // FOR KEY SHARE: a household import moving this card (FOR UPDATE) waits until these baskets are
+  // stored, then moves them along with the card, instead of leaving them on the old household.
+  const rows = await db
+    .selectFrom('loyalty_card')
+    .select(['card_number', 'household_id'])
+    .where('card_number', '=', sql<string>`ANY(${cards}::text[])`)
+    .forKeyShare()
+    .execute()
   return new Map(rows.map((r) => [r.card_number, r.household_id]))
 }
 
