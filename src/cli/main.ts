@@ -3,6 +3,7 @@ import { registerDbCommands } from './commands/db.ts'
 import { registerImportCommands } from './commands/import.ts'
 import { registerKeyCommands } from './commands/keys.ts'
 import { registerStatsCommand } from './commands/stats.ts'
+import { registerSeedCommand } from './commands/seed.ts'
 import { reportCliError } from './runtime.ts'
 
 const program = new Command('pantry')
@@ -14,6 +15,7 @@ registerDbCommands(program)
 registerKeyCommands(program)
 registerImportCommands(program)
 registerStatsCommand(program)
+registerSeedCommand(program)
 
 try {
   await program.parseAsync(process.argv)
