@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely/migration'
 import * as foundation from './2026_11_22_0001_foundation.ts'
+import * as offers from './2026_11_22_0004_offers.ts'
 import * as lists from './2026_11_22_0005_lists.ts'
 
 // Every migration, by name. A static list instead of a directory scan, so the same migrations run
 // under tsx, vitest and plain Node alike; names sort in the order they apply.
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_foundation': foundation,
+  '2026_11_22_0004_offers': offers,
   '2026_11_22_0005_lists': lists,
 }

@@ -6,6 +6,7 @@ import type { DB } from './db/schema.ts'
 import type { Logger } from './logger.ts'
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts'
 import { householdRoutes } from './modules/households/households.routes.ts'
+import { offerRoutes } from './modules/offers/offers.routes.ts'
 import { transactionRoutes } from './modules/transactions/transactions.routes.ts'
 import { errorHandler } from './plugins/error-handler.ts'
 import { healthRoutes } from './plugins/health.ts'
@@ -47,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(transactionRoutes, { ...services, prefix: '/v1/transactions' })
   await app.register(catalogRoutes, { ...services, prefix: '/v1/products' })
   await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
+  await app.register(offerRoutes, { ...services, prefix: '/v1/offers' })
   return app
 }
 

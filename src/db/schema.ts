@@ -138,6 +138,52 @@ export interface OfferInstanceTable {
   redeemed_at: Timestamp | null
 }
 
+export type FunderType = 'store' | 'manufacturer'
+
+export interface FunderTable {
+  id: string
+  type: FunderType
+  name: string
+  gs1_company_prefix: string | null
+  /** The funder's share of face value issued per list cycle, over all its offers; null = no cap. */
+  cap_cents: number | null
+  created_at: Created
+  updated_at: Created
+}
+
+export type RewardKind = 'amount_off' | 'percent_off' | 'fixed_price'
+
+export interface OfferTable {
+  id: string
+  funder_id: string
+  title: string
+  description: string | null
+  target_skus: Generated<string[]>
+  target_brand: string | null
+  target_category: string | null
+  target_subcategory: string | null
+  reward_kind: RewardKind
+  amount_cents: number | null
+  percent: number | null
+  price_cents: number | null
+  min_quantity: Generated<number>
+  valid_from: string | null
+  valid_to: string | null
+  per_household_limit: Generated<number>
+  budget_cents: number | null
+  budget_count: number | null
+  funder_share_bp: Generated<number>
+  /** Targeting (offers.schemas.ts `targeting`): { cells?, tiers?, attributes? }. */
+  targeting: Generated<unknown>
+  conversion_from_brand_type: 'national' | null
+  /** { low, medium, high } reward multipliers, or null. */
+  usage_multipliers: unknown
+  active: Generated<boolean>
+  gs1_offer_code: string | null
+  created_at: Created
+  updated_at: Created
+}
+
 export interface DB {
   store: StoreTable
   product: ProductTable
@@ -150,6 +196,8 @@ export interface DB {
   cycle_household: CycleHouseholdTable
   issued_list: IssuedListTable
   offer_instance: OfferInstanceTable
+  funder: FunderTable
+  offer: OfferTable
 }
 
 export type Product = Selectable<ProductTable>
