@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts'
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts'
 import { householdRoutes } from './modules/households/households.routes.ts'
 import { offerRoutes } from './modules/offers/offers.routes.ts'
+import { profileRoutes } from './modules/segments/profile.routes.ts'
+import type { SegmentParams } from './modules/segments/segments.model.ts'
 import { transactionRoutes } from './modules/transactions/transactions.routes.ts'
 import { errorHandler } from './plugins/error-handler.ts'
 import { healthRoutes } from './plugins/health.ts'
@@ -17,6 +19,8 @@ export interface AppDeps {
   readonly bodyLimit?: number
   /** Injected clock: everything dated (issue dates, expiry checks) goes through it. */
   readonly now?: () => Date
+  /** Loyalty/segment thresholds: segmentParams(config); default: the documented defaults. */
+  readonly segments?: SegmentParams
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -49,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { ...services, prefix: '/v1/products' })
   await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
   await app.register(offerRoutes, { ...services, prefix: '/v1/offers' })
+  await app.register(profileRoutes, { ...services, segments: deps.segments, prefix: '/v1/households' })
   return app
 }
 

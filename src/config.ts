@@ -46,7 +46,41 @@ export const envSchema = z.object({
     .default(2500)
     .describe('Average weekly spend (cents) over the trailing window that qualifies a household for lists.'),
   PANTRY_LOYAL_WEEKS: z.coerce.number().int().positive().default(8).describe('Trailing weeks over which loyalty spend is averaged.'),
+  PANTRY_SEGMENT_WEEKS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(52)
+    .describe('Trailing weeks behind RFM frequency/monetary, pyramid tiers and brand-loyalty segments.'),
+  PANTRY_BRAND_LOYAL_SHARE: z.coerce
+    .number()
+    .gt(0.5)
+    .max(1)
+    .default(0.8)
+    .describe('Share of a category\'s units in one brand type (national or store) that makes a household loyal to it; below it on both sides: swing.'),
+  PANTRY_PYRAMID_CUTS: z
+    .string()
+    .default('0.5,0.8,0.95')
+    .transform((v, c) => {
+      const cuts = v.split(',').map((x) => Number(x.trim()))
+      const ok = cuts.length === 3 && cuts.every((x, i) => x > 0 && x < 1 && (i === 0 || x > cuts[i - 1]!))
+      if (!ok) c.addIssue({ code: 'custom', message: 'must be three ascending shares between 0 and 1, e.g. 0.5,0.8,0.95' })
+      return cuts as [number, number, number]
+    })
+    .describe('Cumulative shares of spend closing the platinum, gold and iron tiers (households ranked by spend); the rest are lead.'),
   PANTRY_CONTROL_SHARE: z.coerce.number().min(0).max(0.9).default(0.1).describe('Share of qualified households held out as control each cycle.'),
+  PANTRY_STORE_TIMEZONE: z
+    .string()
+    .default('America/Chicago')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz })
+        return true
+      } catch {
+        return false
+      }
+    }, 'must be an IANA time zone, e.g. America/Chicago')
+    .describe("The stores' time zone: an offer is valid on days of the store's local calendar."),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -59,6 +93,12 @@ export interface Config {
   readonly codeSecret: string | undefined
   readonly cycle: { readonly lengthDays: number; readonly controlShare: number }
   readonly loyalty: { readonly weeklyCents: number; readonly weeks: number }
+  readonly storeTimeZone: string
+  readonly segments: {
+    readonly weeks: number
+    readonly brandLoyalShare: number
+    readonly pyramidCuts: readonly [number, number, number]
+  }
 }
 
 export class ConfigError extends Error {}
@@ -78,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean
     codeSecret: e.PANTRY_CODE_SECRET,
     cycle: Object.freeze({ lengthDays: e.PANTRY_CYCLE_DAYS, controlShare: e.PANTRY_CONTROL_SHARE }),
     loyalty: Object.freeze({ weeklyCents: e.PANTRY_LOYAL_WEEKLY_CENTS, weeks: e.PANTRY_LOYAL_WEEKS }),
+    storeTimeZone: e.PANTRY_STORE_TIMEZONE,
+    segments: Object.freeze({ weeks: e.PANTRY_SEGMENT_WEEKS, brandLoyalShare: e.PANTRY_BRAND_LOYAL_SHARE, pyramidCuts: e.PANTRY_PYRAMID_CUTS }),
   })
 }
 

@@ -1,13 +1,14 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import type { CliRuntime } from './cli/runtime.ts'
+import { segmentParams } from './modules/segments/segments.model.ts'
 
 /**
  * Listens until SIGINT/SIGTERM, then stops accepting connections, lets in-flight requests finish
  * (up to 10 s), closes the pool and, when this process owns it, the embedded database.
  */
 export async function serve(rt: CliRuntime): Promise<void> {
-  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit })
+  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config) })
   let stopped!: () => void
   const done = new Promise<void>((resolve) => (stopped = resolve))
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
