@@ -27,5 +27,13 @@ export function createDb(url: string, log: Logger, opts: { poolSize?: number; ap
   })
   pool.on('error', (err) => log.error({ err }, 'idle PostgreSQL client error'))
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
   return { db, pool, url }
+}
+
+const pools = new WeakMap<Kysely<DB>, pg.Pool>()
+
+/** The pg pool behind a Kysely instance made by createDb: for COPY, which Kysely cannot run. */
+export function poolOf(db: Kysely<DB>): pg.Pool | undefined {
+  return pools.get(db)
 }

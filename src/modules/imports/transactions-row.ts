@@ -1,0 +1,240 @@
+// Validation of one line item of a transactions file. Pure: no I/O. The limits are the POS API's
+// (transactions.schemas.ts), so a basket is accepted or refused the same way by either path; and
+// everything PostgreSQL would refuse is refused here, because one bad value would fail a whole COPY.
+// The numeric fields are scanned character by character: this runs for every row of files with
+// millions of them, and regular expressions plus slices cost several times more.
+
+export const TRANSACTIONS_HEADER = [
+  'transaction_id',
+  'store_id',
+  'lane',
+  'card_number',
+  'occurred_at',
+  'sku',
+  'quantity',
+  'unit_price',
+  'discount',
+] as const
+
+/**
+ * A valid line item. Ids, SKU and card are trimmed, as the API trims them; empty lane and card are ''
+ * (compared as is across a basket's rows).
+ */
+export interface TxnLine {
+  readonly txnId: string
+  readonly storeId: string
+  readonly lane: string
+  readonly card: string
+  /** As written in the file (ISO 8601 with an offset). */
+  readonly occurredAt: string
+  /** The same instant in microseconds since 1970-01-01 UTC (exact below 2^53: years up to 2199). */
+  readonly occurredAtMicros: number
+  readonly sku: string
+  /** numeric(12,3) as written in the file, exact: never through a float. */
+  readonly quantity: string
+  /** The quantity in thousandths: '2' → 2000, '-0.455' → -455. */
+  readonly quantityMilli: number
+  readonly unitPriceCents: number
+  readonly discountCents: number
+}
+
+const MAX_CENTS = 100_000_000
+const MAX_LEN = { transaction_id: 128, store_id: 64, lane: 32, card_number: 64, sku: 64 } as const
+
+/** Parses the 9 fields of a data row into a line item, or returns why the row is refused. */
+export function parseTxnLine(values: readonly string[]): TxnLine | string {
+  if (values.length !== TRANSACTIONS_HEADER.length) return `expected ${TRANSACTIONS_HEADER.length} fields, found ${values.length}`
+  const [rawTxnId, rawStoreId, lane, rawCard, occurredAt, rawSku, quantity, unitPrice, discount] = values as [string, string, string, string, string, string, string, string, string]
+  const txnId = rawTxnId.trim()
+  const storeId = rawStoreId.trim()
+  const card = rawCard.trim()
+  const sku = rawSku.trim()
+  const text =
+    checkText('transaction_id', txnId, true) ??
+    checkText('store_id', storeId, true) ??
+    checkText('sku', sku, true) ??
+    checkText('lane', lane, false) ??
+    checkText('card_number', card, false)
+  if (text) return text
+  const occurredAtMicros = parseTimestampMicros(occurredAt)
+  if (typeof occurredAtMicros === 'string') return occurredAtMicros
+  const quantityMilli = parseQuantityMilli(quantity)
+  if (typeof quantityMilli === 'string') return quantityMilli
+  const unitPriceCents = parseCents('unit_price', unitPrice, false)
+  if (typeof unitPriceCents === 'string') return unitPriceCents
+  const discountCents = parseCents('discount', discount, true)
+  if (typeof discountCents === 'string') return discountCents
+  return { txnId, storeId, lane, card, occurredAt, occurredAtMicros, sku, quantity, quantityMilli, unitPriceCents, discountCents }
+}
+
+/** A value quoted in a reason, cut short: a broken file can have a megabyte in one field. */
+function quoted(v: string): string {
+  return v.length > 40 ? `"${v.slice(0, 40)}…"` : `"${v}"`
+}
+
+function checkText(name: keyof typeof MAX_LEN, value: string, required: boolean): string | undefined {
+  if (required && value.length === 0) return `${name} is empty`
+  if (value.length > MAX_LEN[name]) return `${name} is longer than ${MAX_LEN[name]} characters`
+  // PostgreSQL text cannot hold a NUL character
+  if (value.indexOf('\0') !== -1) return `${name} contains a NUL character`
+  return undefined
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57
+
+/** Value of the `n` digits at `at`, or -1 if they are not all digits. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i)
+    if (!isDigit(c)) return -1
+    v = v * 10 + (c - 48)
+  }
+  return v
+}
+
+/**
+ * ISO 8601 with a UTC offset, to microseconds since the epoch: 2026-03-01T10:15:00-05:00,
+ * 2026-03-01 10:15:00.123+0100, 2026-03-01T15:15Z. At most 6 decimals of a second, no leap second,
+ * no 24:00, years 1900–2199 (so that the microseconds stay exact in a double).
+ */
+function parseTimestampMicros(v: string): number | string {
+  const bad = `occurred_at ${quoted(v)} is not an ISO 8601 timestamp like 2026-03-01T10:15:00-05:00`
+  const year = digits(v, 0, 4)
+  const month = digits(v, 5, 2)
+  const day = digits(v, 8, 2)
+  const hour = digits(v, 11, 2)
+  const minute = digits(v, 14, 2)
+  const sep = v.charCodeAt(10)
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || v.charCodeAt(13) !== 58) return bad
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return bad
+  let i = 16
+  let second = 0
+  let micros = 0
+  if (v.charCodeAt(i) === 58) {
+    second = digits(v, i + 1, 2)
+    if (second < 0) return bad
+    i += 3
+    if (v.charCodeAt(i) === 46) {
+      let n = 0
+      for (; isDigit(v.charCodeAt(i + 1 + n)); n++) micros = micros * 10 + (v.charCodeAt(i + 1 + n) - 48)
+      if (n < 1 || n > 6) return bad
+      micros *= 10 ** (6 - n)
+      i += 1 + n
+    }
+  }
+  const offset = zoneMinutes(v, i)
+  if (offset === 'none') return `occurred_at ${quoted(v)} has no UTC offset (write it like 2026-03-01T10:15:00-05:00 or …Z)`
+  if (offset === 'bad') return bad
+  if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
+    return `occurred_at ${quoted(v)} is not a valid date and time (years 1900–2199)`
+  }
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
+  return seconds * 1_000_000 + micros
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): no Date object. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146_097 + doe - 719_468
+}
+
+/** The zone designator from `i` to the end, in minutes east of UTC: Z, ±HH, ±HHMM or ±HH:MM. */
+function zoneMinutes(v: string, i: number): number | 'none' | 'bad' {
+  if (i === v.length) return 'none'
+  const c = v.charCodeAt(i)
+  if (c === 90) return i + 1 === v.length ? 0 : 'bad'
+  if (c !== 43 && c !== 45) return 'bad'
+  const rest = v.length - i - 1
+  const hours = digits(v, i + 1, 2)
+  const minutes = rest === 2 ? 0 : rest === 4 ? digits(v, i + 3, 2) : rest === 5 && v.charCodeAt(i + 3) === 58 ? digits(v, i + 4, 2) : -1
+  if (hours < 0 || hours > 15 || minutes < 0 || minutes > 59) return 'bad'
+  return (c === 45 ? -1 : 1) * (hours * 60 + minutes)
+}
+
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+}
+
+/** numeric(12,3): an optional minus, 1–9 digits, optionally a point and 1–3 decimals; not zero. */
+function parseQuantityMilli(v: string): number | string {
+  const neg = v.charCodeAt(0) === 45
+  let i = neg ? 1 : 0
+  let whole = 0
+  let n = 0
+  for (; isDigit(v.charCodeAt(i)); i++, n++) whole = whole * 10 + (v.charCodeAt(i) - 48)
+  let frac = 0
+  let decimals = 0
+  if (n > 0 && v.charCodeAt(i) === 46) {
+    for (i++; isDigit(v.charCodeAt(i)); i++, decimals++) if (decimals < 3) frac = frac * 10 + (v.charCodeAt(i) - 48)
+    if (decimals === 0) i = -1
+  }
+  if (n === 0 || n > 9 || i !== v.length) {
+    return `quantity ${quoted(v)} is not a decimal number like 2, 0.455 or -1 (at most 9 digits before the point)`
+  }
+  if (decimals > 3) return `quantity ${quoted(v)} has more than 3 decimals`
+  const milli = whole * 1000 + frac * 10 ** (3 - Math.min(decimals, 3))
+  if (milli === 0) return 'quantity is 0 (a returned item has a negative quantity)'
+  return neg ? -milli : milli
+}
+
+/**
+ * Currency units to integer cents ('3.49' → 349, '3' → 300, '.5' → 50), never through a float.
+ * Refuses a negative amount and a fraction of a cent ('3.499'; '3.490' is fine).
+ */
+export function parseCents(name: string, v: string, emptyIsZero: boolean): number | string {
+  if (v.length === 0) return emptyIsZero ? 0 : `${name} is empty`
+  let i = 0
+  let cents = 0
+  for (; isDigit(v.charCodeAt(i)); i++) cents = cents * 10 + (v.charCodeAt(i) - 48)
+  const wholeDigits = i
+  cents *= 100
+  let decimals = 0
+  let subCent = false
+  if (v.charCodeAt(i) === 46) {
+    for (i++; isDigit(v.charCodeAt(i)); i++, decimals++) {
+      const d = v.charCodeAt(i) - 48
+      if (decimals < 2) cents += d * (decimals === 0 ? 10 : 1)
+      else if (d !== 0) subCent = true
+    }
+  }
+  if (i !== v.length || wholeDigits + decimals === 0) {
+    return `${name} ${quoted(v)} is not an amount like 3.49${v.charCodeAt(0) === 45 ? ' (it must not be negative)' : ''}`
+  }
+  if (subCent) return `${name} ${quoted(v)} has a fraction of a cent`
+  return wholeDigits > 10 || cents > MAX_CENTS ? `${name} ${quoted(v)} is more than 1,000,000.00` : cents
+}
+
+/**
+ * round(quantity × unit price) − discount in cents, rounding half away from zero exactly as
+ * PostgreSQL's round(numeric) does (so a basket's total is what SQL would compute from its lines).
+ */
+export function lineTotalCents(milli: number, unitPriceCents: number, discountCents: number): number {
+  const product = milli * unitPriceCents
+  if (Math.abs(product) > Number.MAX_SAFE_INTEGER) {
+    const p = BigInt(milli) * BigInt(unitPriceCents)
+    const abs = p < 0n ? -p : p
+    const rounded = (abs + 500n) / 1000n
+    return Number(p < 0n ? -rounded : rounded) - discountCents
+  }
+  const abs = Math.abs(product)
+  const rest = abs % 1000
+  const rounded = (abs - rest) / 1000 + (rest >= 500 ? 1 : 0)
+  return (product < 0 ? -rounded : rounded) - discountCents
+}
+
+const JSON_SPECIAL = /["\\\u0000-\u001f]/
+
+/**
+ * The line as the POS API's content hash sees an item: JSON [sku, quantity, unit price, discount],
+ * byte for byte what JSON.stringify gives there (the quantity as a JS number: '2.000' → 2).
+ */
+export function lineJson(r: TxnLine): string {
+  const sku = JSON_SPECIAL.test(r.sku) ? JSON.stringify(r.sku) : `"${r.sku}"`
+  return `[${sku},${r.quantityMilli / 1000},${r.unitPriceCents},${r.discountCents}]`
+}
