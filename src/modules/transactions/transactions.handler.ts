@@ -1,20 +1,23 @@
 import type { Ctx } from '../../context.ts'
 import { badRequest, conflict, type FieldError, fieldPath, forbidden } from '../../errors.ts'
 import { mayActForStore, type Principal } from '../auth/api-keys.service.ts'
+import { redeemStoredBaskets } from '../redemptions/basket-redemption.ts'
+import type { RedemptionResult } from '../redemptions/redemptions.schemas.ts'
+import type { RedemptionSettings } from '../redemptions/redemptions.service.ts'
 import type { IngestQueue } from './ingest-queue.ts'
 import { ingestBaskets } from './transactions.service.ts'
 import { type BasketInput, type BasketResult, basketSchema, MAX_BATCH } from './transactions.schemas.ts'
 
 type Reply =
-  | { status: 201; body: { id: string; storeId: string; status: 'accepted'; lines: number } }
+  | { status: 201; body: { id: string; storeId: string; status: 'accepted'; lines: number; redemption?: RedemptionResult } }
   | { status: 200 | 207; body: { accepted: number; rejected: number; results: BasketResult[] } }
 
 const MAX_FUTURE_MS = 24 * 3600 * 1000
 
 /** Shapes the POS request into baskets, checks each one and the key's stores, and ingests. */
-export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown): Promise<Reply> {
+export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown, redemption?: RedemptionSettings): Promise<Reply> {
   const batch = asBatch(body)
-  if (!batch) return postSingle(ctx, queue, principal, body)
+  if (!batch) return postSingle(ctx, queue, principal, body, redemption)
   const checked = batch.map((b, i) => check(b, `transactions[${i}]`, ctx.now()))
   assertStores(principal, checked.flatMap((c) => (c.ok ? [c.basket.storeId] : [])))
   const valid = checked.flatMap((c, index) => (c.ok ? [{ index, basket: c.basket }] : []))
@@ -33,17 +36,24 @@ export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: 
         ? { index: v.index, id: v.basket.id, storeId: v.basket.storeId, status: 'accepted', lines: o.lines }
         : { ...results[v.index]!, errors: [{ field: `transactions[${v.index}].id`, message: 'already stored with different content' }] }
   })
+  // Codes are redeemed after the baskets are stored, one transaction per basket (basket-redemption.ts).
+  const stored = valid.filter((_, k) => outcomes[k]!.status === 'accepted')
+  const redeemed = await redeemStoredBaskets(ctx, redemption, stored.map((v) => v.basket))
+  stored.forEach((v, k) => {
+    if (redeemed[k]) results[v.index] = { ...results[v.index]!, redemption: redeemed[k] }
+  })
   const accepted = results.filter((r) => r.status === 'accepted').length
   return { status: accepted === results.length ? 200 : 207, body: { accepted, rejected: results.length - accepted, results } }
 }
 
-async function postSingle(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown): Promise<Reply> {
+async function postSingle(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown, redemption?: RedemptionSettings): Promise<Reply> {
   const c = check(body, '', ctx.now())
   if (!c.ok) throw badRequest(`${c.errors[0]!.field}: ${c.errors[0]!.message}`, c.errors)
   assertStores(principal, [c.basket.storeId])
   const outcome = await queue.submit(c.basket)
   if (outcome.status !== 'accepted') throw conflict(`basket ${c.basket.id} of store ${c.basket.storeId} is already stored with different content`, [{ field: 'id', message: 'already stored with different content' }])
-  return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome.lines } }
+  const [redeemed] = await redeemStoredBaskets(ctx, redemption, [c.basket])
+  return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome.lines, ...(redeemed && { redemption: redeemed }) } }
 }
 
 function asBatch(body: unknown): unknown[] | undefined {

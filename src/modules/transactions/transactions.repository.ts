@@ -29,8 +29,27 @@ export async function ensureStores(db: Kysely<DB>, storeIds: readonly string[]):
   await sql`INSERT INTO store (id) SELECT unnest(${storeIds}::text[]) ON CONFLICT DO NOTHING`.execute(db)
 }
 
+// SKUs known to exist, per database. Products are never deleted, so once a SKU is committed it stays;
+// the set spares the placeholder upsert (an index probe per SKU) for the catalog a chain sells daily.
+const knownSkus = new WeakMap<Kysely<DB>, Set<string>>()
+const MAX_KNOWN_SKUS = 1_000_000
+
+/** The SKUs of `skus` not yet known to exist in this database (as far as this process knows). */
+export function unknownSkus(db: Kysely<DB>, skus: readonly string[]): string[] {
+  const known = knownSkus.get(db)
+  return known ? skus.filter((s) => !known.has(s)) : [...skus]
+}
+
+/** Call after the transaction that inserted them committed: a rolled-back placeholder must not count. */
+export function rememberSkus(db: Kysely<DB>, skus: readonly string[]): void {
+  let known = knownSkus.get(db)
+  if (!known || known.size > MAX_KNOWN_SKUS) knownSkus.set(db, (known = new Set()))
+  for (const s of skus) known.add(s)
+}
+
 /** Unknown SKUs become placeholder products flagged for the catalog team: data is never dropped. */
 export async function ensureProducts(db: Kysely<DB>, skus: readonly string[], names: readonly string[]): Promise<void> {
+  if (skus.length === 0) return
   await sql`
     INSERT INTO product (sku, name, placeholder)
     SELECT s, n, true FROM unnest(${skus}::text[], ${names}::text[]) AS t(s, n)

@@ -24,7 +24,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, d
     },
     async (request, reply) => {
       const ctx = { db: deps.db, log: request.log, now: deps.now }
-      const { status, body } = await postTransactions(ctx, queue, request.principal!, request.body)
+      const { status, body } = await postTransactions(ctx, queue, request.principal!, request.body, deps.redemption)
       return reply.status(status).send(body)
     },
   )

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { redemptionResult } from '../redemptions/redemptions.schemas.ts'
 
 export const MAX_BATCH = 500
 export const MAX_ITEMS = 1000
@@ -41,6 +42,8 @@ export const basketResultSchema = z.object({
   status: z.enum(['accepted', 'rejected']),
   lines: z.number().int().optional(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  /** What the basket's redeemedCodes took off (docs/redemption.md). */
+  redemption: redemptionResult.optional(),
 })
 export type BasketResult = z.infer<typeof basketResultSchema>
 
@@ -55,4 +58,5 @@ export const singleResponseSchema = z.object({
   storeId: z.string(),
   status: z.literal('accepted'),
   lines: z.number().int(),
+  redemption: redemptionResult.optional(),
 })

@@ -9,8 +9,10 @@ import {
   insertHeaders,
   insertLines,
   type LineColumns,
+  rememberSkus,
   resolveCards,
   storedHashes,
+  unknownSkus,
 } from './transactions.repository.ts'
 import type { BasketInput } from './transactions.schemas.ts'
 
@@ -30,18 +32,26 @@ export async function ingestBaskets(ctx: Ctx, baskets: readonly BasketInput[]): 
   // cannot deadlock each other.
   const unique = [...firstByKey.values()].map((i) => baskets[i]!).sort(byKey)
   await ensureLinePartitions(ctx.db, unique.map((b) => new Date(b.occurredAt)))
-  const stored = await retryOnDeadlock(() => writeBaskets(ctx, unique, hashes, firstByKey))
+  const products = distinctProducts(unique)
+  const stored = await retryOnDeadlock(() => writeBaskets(ctx, unique, hashes, firstByKey, products))
+  rememberSkus(ctx.db, [...products.keys()])
   return baskets.map((b, i) =>
     stored.get(basketKey(b.storeId, b.id)) === hashes[i] ? { status: 'accepted', lines: b.items.length } : { status: 'conflict' },
   )
 }
 
 /** Returns the stored content hash of every basket key (new or already there). */
-function writeBaskets(ctx: Ctx, unique: BasketInput[], hashes: string[], firstByKey: Map<string, number>): Promise<Map<string, string>> {
+function writeBaskets(
+  ctx: Ctx,
+  unique: BasketInput[],
+  hashes: string[],
+  firstByKey: Map<string, number>,
+  products: Map<string, string>,
+): Promise<Map<string, string>> {
+  const newSkus = unknownSkus(ctx.db, [...products.keys()])
   return ctx.db.transaction().execute(async (trx) => {
     await ensureStores(trx, distinct(unique.map((b) => b.storeId)))
-    const products = distinctProducts(unique)
-    await ensureProducts(trx, [...products.keys()], [...products.values()])
+    await ensureProducts(trx, newSkus, newSkus.map((s) => products.get(s)!))
     const cards = await resolveCards(trx, distinct(unique.flatMap((b) => (b.cardNumber ? [b.cardNumber] : []))))
     const headers = unique.map((b) => headerRow(b, cards, hashes[firstByKey.get(basketKey(b.storeId, b.id))!]!))
     const created = await insertHeaders(trx, headers)
