@@ -1,0 +1,121 @@
+import type { TripSummary } from './household-gate.ts'
+import type { GroupStats, HouseholdHistory, ItemStats } from './repurchase-model.ts'
+
+/**
+ * Folds one household's purchase days into the per-pair sufficient statistics of the research
+ * notes §6.2 (k, last day, Σln g, Σ(ln g)², plus the quantity terms), with exactly the update rule
+ * an incremental store would use: for each new purchase day d, k += 1, S += ln(d − last), last = d.
+ * Because the fold is a pure function of the rows before the cutoff, the same day rows give the
+ * statistics at several cutoffs (the calibration cutoffs and the as-of date) in one scan.
+ */
+
+/** A household's purchases of one SKU on one UTC day (lines summed). */
+export interface DayRow {
+  readonly sku: string
+  readonly day: number
+  readonly qty: number
+  readonly spendCents: number
+}
+
+export interface FoldOptions {
+  readonly asOfDay: number
+  /** Days of history used: purchase days in [asOf − lookback, asOf). */
+  readonly lookbackDays: number
+  /** The window length W (also the "last window" baseline). */
+  readonly horizonDays: number
+  /** Days over which spend is summed for the loyalty test. */
+  readonly spendDays: number
+  /** Days after the as-of date in which purchases are returned as the outcome (backtest). */
+  readonly followDays?: number
+}
+
+export interface FoldedHousehold {
+  readonly history: HouseholdHistory
+  /** Net spend in [asOf − spendDays, asOf), cents. */
+  readonly recentSpendCents: number
+  /** First purchase day of each SKU in [asOf, asOf + followDays). */
+  readonly future: ReadonlyMap<string, number>
+}
+
+/** Half-life of the recency weights (decayed-frequency baseline and within-group shares). */
+export const DECAY_HALF_LIFE_DAYS = 28
+
+interface MutablePair {
+  sku: string; group: string | null
+  k: number; firstDay: number; lastDay: number; lastQty: number
+  n: number; sg: number; sgg: number; sq: number; sqq: number; sqg: number; decay: number; recent: number
+}
+
+// The fold's result objects are the accumulators themselves (no copies: this runs for every
+// household at every cutoff).
+function newPair(sku: string, group: string | null, day: number, qty: number): MutablePair {
+  return { sku, group, k: 0, firstDay: day, lastDay: day, lastQty: qty, n: 0, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay: 0, recent: 0 }
+}
+
+// ln of small whole numbers (gaps in days, unit quantities), computed once: the fold runs for
+// every purchase day at every cutoff, so this is the hot path.
+const LN = Float64Array.from({ length: 4096 }, (_, i) => (i === 0 ? Number.NEGATIVE_INFINITY : Math.log(i)))
+const ln = (x: number) => (Number.isInteger(x) && x < 4096 ? LN[x]! : Math.log(x))
+const DECAY_RATE = Math.LN2 / DECAY_HALF_LIFE_DAYS
+
+/** The incremental update for one more purchase day of a pair. */
+function addDay(p: MutablePair, day: number, qty: number, o: FoldOptions): void {
+  if (p.k > 0) {
+    const lg = ln(day - p.lastDay)
+    const lq = ln(p.lastQty)
+    p.n += 1; p.sg += lg; p.sgg += lg * lg; p.sq += lq; p.sqq += lq * lq; p.sqg += lq * lg
+  }
+  p.k += 1
+  p.lastDay = day
+  p.lastQty = qty
+  p.decay += Math.exp((day - o.asOfDay) * DECAY_RATE)
+  if (day >= o.asOfDay - o.horizonDays) p.recent += 1
+}
+
+/** Rows must be sorted by day (any SKU order within a day). */
+export function foldHousehold(householdId: number, rows: readonly DayRow[], groupOf: (sku: string) => string | null, o: FoldOptions): FoldedHousehold {
+  const from = o.asOfDay - o.lookbackDays
+  const items = new Map<string, MutablePair>()
+  const groups = new Map<string, MutablePair>()
+  const future = new Map<string, number>()
+  const groupDay = new Map<string, number>()
+  let spend = 0
+  let trips = 0, firstTrip = 0, lastTrip = 0
+  let currentDay = Number.NaN
+  const flushGroups = () => {
+    for (const [g, qty] of groupDay) {
+      const p = groups.get(g) ?? newPair(g, null, currentDay, qty)
+      groups.set(g, p)
+      addDay(p, currentDay, qty, o)
+    }
+    groupDay.clear()
+  }
+  for (const r of rows) {
+    if (r.day < from) continue
+    if (r.day >= o.asOfDay) {
+      if (r.qty > 0 && r.day < o.asOfDay + (o.followDays ?? 0) && !future.has(r.sku)) future.set(r.sku, r.day)
+      continue
+    }
+    if (r.day >= o.asOfDay - o.spendDays) spend += r.spendCents
+    if (r.qty <= 0) continue
+    if (r.day !== currentDay) {
+      flushGroups()
+      currentDay = r.day
+      if (trips === 0) firstTrip = r.day
+      trips += 1
+      lastTrip = r.day
+    }
+    let p = items.get(r.sku)
+    if (!p) {
+      p = newPair(r.sku, groupOf(r.sku), r.day, r.qty)
+      items.set(r.sku, p)
+    }
+    addDay(p, r.day, r.qty, o)
+    if (p.group !== null) groupDay.set(p.group, (groupDay.get(p.group) ?? 0) + r.qty)
+  }
+  flushGroups()
+  const itemStats: ItemStats[] = [...items.values()]
+  const tripSummary: TripSummary = { x: Math.max(trips - 1, 0), tx: (lastTrip - firstTrip) / 7, t: (o.asOfDay - firstTrip) / 7 }
+  const history: HouseholdHistory = { householdId, trips: tripSummary, lastTripDay: lastTrip, items: itemStats, groups: groups as ReadonlyMap<string, GroupStats> }
+  return { history, recentSpendCents: spend, future }
+}

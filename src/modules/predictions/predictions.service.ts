@@ -1,0 +1,236 @@
+import type { Ctx } from '../../context.ts'
+import { addToPool, calibrateStratified, emptyStratifiedPool, fitStratified, type StratifiedCalibrator, type StratifiedPool, stratumOf } from './calibration.ts'
+import { type DayRow, type FoldedHousehold, type FoldOptions, foldHousehold } from './history-fold.ts'
+import { type CustomerScope, type LoyaltyRule, qualifiesAsLoyal } from './loyalty-rule.ts'
+import { accumulate, type CutoffAccumulator, fitModel, newAccumulator } from './model-fit.ts'
+import { countShoppingHouseholds, dayRows, type HouseholdMeta, householdPage, productGroups } from './predictions.repository.ts'
+import { type ModelParams, type ScoredItem, scoreHousehold } from './repurchase-model.ts'
+
+/**
+ * Orchestration: stream households in keyset chunks, fold their purchase days at the cutoffs
+ * needed, fit the population model per cutoff, fit the calibrator on earlier cutoffs, score.
+ * Nothing here reads the clock: every date comes from the caller, so any past as-of date replays.
+ */
+export interface ModelSettings {
+  readonly horizonDays: number
+  readonly lookbackDays: number
+  /** Earlier cutoffs (every horizonDays before the as-of date) the calibrator is fitted on. */
+  readonly calibrationCutoffs: number
+  readonly customers: CustomerScope
+  readonly loyalty: LoyaltyRule
+  readonly aliveFloor: number
+  /** Household sample sizes for the calibration pass and the MBG/NBD fit (deterministic by id). */
+  readonly calibrationHouseholds: number
+  readonly gateHouseholds: number
+  readonly chunkSize: number
+}
+
+export const DEFAULT_SETTINGS: Omit<ModelSettings, 'loyalty'> = {
+  horizonDays: 14,
+  lookbackDays: 365,
+  calibrationCutoffs: 3,
+  customers: 'loyal',
+  aliveFloor: 0.3,
+  calibrationHouseholds: 1500,
+  gateHouseholds: 5000,
+  chunkSize: 250,
+}
+
+/** One run's state: fitted models and calibration pools by cutoff day, reused across cutoffs. */
+export interface ModelRun {
+  readonly settings: ModelSettings
+  readonly groupOf: (sku: string) => string | null
+  /** Households shopping in the lookback before a cutoff, by cutoff day (sizes the samples). */
+  readonly shoppers: Map<number, number>
+  readonly models: Map<number, ModelParams>
+  readonly pools: Map<number, StratifiedPool>
+}
+
+export interface HouseholdRows {
+  readonly meta: HouseholdMeta
+  readonly rows: readonly DayRow[]
+}
+
+export async function openRun(ctx: Ctx, settings: ModelSettings): Promise<ModelRun> {
+  const groups = await productGroups(ctx.db)
+  return { settings, groupOf: (sku) => groups.get(sku) ?? null, shoppers: new Map(), models: new Map(), pools: new Map() }
+}
+
+/** Share of households to sample at a cutoff so that about `target` are taken. */
+async function sampleRate(ctx: Ctx, run: ModelRun, day: number, target: number): Promise<number> {
+  let n = run.shoppers.get(day)
+  if (n === undefined) {
+    n = await countShoppingHouseholds(ctx.db, day - run.settings.lookbackDays, day)
+    run.shoppers.set(day, n)
+  }
+  return Math.min(1, target / Math.max(n, 1))
+}
+
+/** Deterministic household sample: the golden-ratio hash of the id below the rate. */
+export function inSample(id: number, rate: number): boolean {
+  return rate >= 1 || (id * 0.6180339887498949) % 1 < rate
+}
+
+/** Households with their purchase days in [fromDay, toDay), one chunk query at a time (prefetched). */
+export async function* streamHouseholds(
+  ctx: Ctx,
+  run: ModelRun,
+  range: { fromDay: number; toDay: number; sampleRate?: number },
+): AsyncGenerator<HouseholdRows> {
+  const rate = range.sampleRate ?? 1
+  const fetchChunk = async (afterId: number) => {
+    const page = await householdPage(ctx.db, afterId, run.settings.chunkSize)
+    if (page.length === 0) return undefined
+    const metas = page.filter((m) => inSample(m.id, rate))
+    const lastId = page[page.length - 1]!.id
+    const only = rate < 1 ? metas.map((m) => m.id) : undefined
+    const rows = metas.length === 0 ? [] : await dayRows(ctx.db, { afterId, lastId, fromDay: range.fromDay, toDay: range.toDay, only })
+    return { metas, rows, lastId }
+  }
+  let next = fetchChunk(0)
+  for (;;) {
+    const chunk = await next
+    if (!chunk) return
+    next = fetchChunk(chunk.lastId)
+    let i = 0
+    for (const meta of chunk.metas) {
+      const start = i
+      while (i < chunk.rows.length && chunk.rows[i]!.householdId === meta.id) i++
+      yield { meta, rows: chunk.rows.slice(start, i) }
+    }
+  }
+}
+
+export function foldOptions(s: ModelSettings, asOfDay: number, followDays = 0): FoldOptions {
+  return { asOfDay, lookbackDays: s.lookbackDays, horizonDays: s.horizonDays, spendDays: s.loyalty.weeks * 7, followDays }
+}
+
+export function fold(run: ModelRun, h: HouseholdRows, asOfDay: number, followDays = 0): FoldedHousehold {
+  return foldHousehold(h.meta.id, h.rows, run.groupOf, foldOptions(run.settings, asOfDay, followDays))
+}
+
+/** Is the household in the requested population at this cutoff (decided from history only)? */
+export function inScope(run: ModelRun, meta: HouseholdMeta, f: FoldedHousehold): boolean {
+  if (f.history.items.length === 0) return false
+  return run.settings.customers === 'all' || qualifiesAsLoyal(meta.optedIn, f.recentSpendCents, run.settings.loyalty)
+}
+
+/** Pass 1: fits the population model at every cutoff day not fitted yet, in one scan. */
+export async function ensureModels(ctx: Ctx, run: ModelRun, days: readonly number[]): Promise<void> {
+  const todo = [...new Set(days)].filter((d) => !run.models.has(d)).sort((a, b) => a - b)
+  if (todo.length === 0) return
+  const s = run.settings
+  const accs: CutoffAccumulator[] = todo.map((d) => newAccumulator(d))
+  const gateRates: number[] = []
+  for (const d of todo) gateRates.push(await sampleRate(ctx, run, d, s.gateHouseholds))
+  const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! }
+  for await (const h of streamHouseholds(ctx, run, range)) {
+    accs.forEach((acc, j) => accumulate(acc, fold(run, h, acc.asOfDay).history, inSample(h.meta.id, gateRates[j]!)))
+  }
+  for (const acc of accs) run.models.set(acc.asOfDay, fitModel(acc, { horizonDays: s.horizonDays, aliveFloor: s.aliveFloor }))
+  ctx.log.debug({ cutoffs: todo.length }, 'fitted population models')
+}
+
+/** Pass 2: (raw score, bought in window) pools at cutoffs whose window has fully happened. */
+export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number[]): Promise<void> {
+  const todo = [...new Set(days)].filter((d) => !run.pools.has(d)).sort((a, b) => a - b)
+  if (todo.length === 0) return
+  await ensureModels(ctx, run, todo)
+  const s = run.settings
+  const pools = todo.map(() => emptyStratifiedPool())
+  const rates: number[] = []
+  for (const d of todo) rates.push(await sampleRate(ctx, run, d, s.calibrationHouseholds))
+  const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! + s.horizonDays, sampleRate: Math.max(...rates) }
+  for await (const h of streamHouseholds(ctx, run, range)) {
+    todo.forEach((day, j) => {
+      if (!inSample(h.meta.id, rates[j]!)) return
+      const f = fold(run, h, day, s.horizonDays)
+      if (!inScope(run, h.meta, f)) return
+      for (const it of scoreHousehold(f.history, run.models.get(day)!) ?? []) addToPool(pools[j]![stratumOf(it.k, it.cycleDays)]!, it.p, f.future.has(it.sku))
+    })
+  }
+  todo.forEach((day, j) => run.pools.set(day, pools[j]!))
+}
+
+export function calibrationDays(s: ModelSettings, asOfDay: number): number[] {
+  return Array.from({ length: s.calibrationCutoffs }, (_, j) => asOfDay - s.horizonDays * (j + 1))
+}
+
+/** The calibrator for an as-of date: isotonic per stratum on the pools of the cutoffs before it. */
+export async function calibratorFor(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<StratifiedCalibrator> {
+  const days = calibrationDays(run.settings, asOfDay)
+  await ensurePools(ctx, run, days)
+  return fitStratified(days.map((d) => run.pools.get(d)!))
+}
+
+export interface ScoredHousehold {
+  readonly meta: HouseholdMeta
+  readonly folded: FoldedHousehold
+  /** Items best first (calibrated) with raw and calibrated probabilities; undefined when it lapsed. */
+  readonly items: ReadonlyArray<ScoredItem & { readonly calibrated: number }> | undefined
+}
+
+/** Pass 3: every in-scope household at the as-of date, scored and calibrated. */
+export async function* scoreHouseholds(ctx: Ctx, run: ModelRun, asOfDay: number, followDays = 0): AsyncGenerator<ScoredHousehold> {
+  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(run.settings, asOfDay)])
+  const cal = await calibratorFor(ctx, run, asOfDay)
+  const model = run.models.get(asOfDay)!
+  const range = { fromDay: asOfDay - run.settings.lookbackDays, toDay: asOfDay + followDays }
+  for await (const h of streamHouseholds(ctx, run, range)) {
+    const folded = fold(run, h, asOfDay, followDays)
+    if (!inScope(run, h.meta, folded)) continue
+    const scored = scoreHousehold(folded.history, model)
+    // Ranked by the calibrated probability (strata differ), ties by the raw score.
+    const items = scored?.map((it) => ({ ...it, calibrated: calibrateStratified(cal, it.p, it.k, it.cycleDays) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
+    yield { meta: h.meta, folded, items }
+  }
+}
+
+export interface PredictedItem {
+  readonly sku: string
+  /** Calibrated P(at least one purchase in [asOf, asOf + horizon)). */
+  readonly probability: number
+  readonly expectedDate: string
+  readonly cycleDays: number
+  readonly lastPurchased: string
+}
+
+export interface HouseholdPrediction {
+  readonly cardNumber: string | null
+  readonly householdId: string
+  readonly items: readonly PredictedItem[]
+}
+
+export function dayToIso(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10)
+}
+
+/** 'YYYY-MM-DD' → UTC day number; undefined when it is not a real calendar date. */
+export function isoToDay(iso: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return undefined
+  const ms = Date.parse(`${iso}T00:00:00Z`)
+  if (Number.isNaN(ms) || dayToIso(ms / 86_400_000) !== iso) return undefined
+  return ms / 86_400_000
+}
+
+/**
+ * The printed-list predictions at an as-of date: one entry per in-scope household that is still
+ * shopping, its top items best first. Households come in id order (streamed, flat memory).
+ */
+export async function* predictLists(ctx: Ctx, settings: ModelSettings, asOfDay: number, top: number): AsyncGenerator<HouseholdPrediction> {
+  const run = await openRun(ctx, settings)
+  for await (const h of scoreHouseholds(ctx, run, asOfDay)) {
+    if (!h.items || h.items.length === 0) continue
+    yield {
+      cardNumber: h.meta.cardNumber,
+      householdId: h.meta.externalId,
+      items: h.items.slice(0, top).map((it) => ({
+        sku: it.sku,
+        probability: Math.round(it.calibrated * 10_000) / 10_000,
+        expectedDate: dayToIso(it.nextDay),
+        cycleDays: Math.round(it.cycleDays * 10) / 10,
+        lastPurchased: dayToIso(it.lastDay),
+      })),
+    }
+  }
+}
