@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts'
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts'
 import { householdRoutes } from './modules/households/households.routes.ts'
 import { offerRoutes } from './modules/offers/offers.routes.ts'
+import { redemptionRoutes } from './modules/redemptions/redemptions.routes.ts'
+import type { RedemptionSettings } from './modules/redemptions/redemptions.service.ts'
 import { profileRoutes } from './modules/segments/profile.routes.ts'
 import type { SegmentParams } from './modules/segments/segments.model.ts'
 import { transactionRoutes } from './modules/transactions/transactions.routes.ts'
@@ -21,6 +23,8 @@ export interface AppDeps {
   readonly now?: () => Date
   /** Loyalty/segment thresholds: segmentParams(config); default: the documented defaults. */
   readonly segments?: SegmentParams
+  /** Code secret and store time zone for checkout redemption; without them /v1/redemptions answers 503. */
+  readonly redemption?: RedemptionSettings
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -46,7 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
-  const services = { db: deps.db, now: deps.now ?? (() => new Date()) }
+  const services = { db: deps.db, now: deps.now ?? (() => new Date()), redemption: deps.redemption }
   await app.register(errorHandler)
   await app.register(healthRoutes, services)
   await app.register(transactionRoutes, { ...services, prefix: '/v1/transactions' })
@@ -54,10 +58,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
   await app.register(offerRoutes, { ...services, prefix: '/v1/offers' })
   await app.register(profileRoutes, { ...services, segments: deps.segments, prefix: '/v1/households' })
+  await app.register(redemptionRoutes, { ...services, prefix: '/v1/redemptions' })
   return app
 }
 
 export interface RouteDeps {
   readonly db: Kysely<DB>
   readonly now: () => Date
+  readonly redemption?: RedemptionSettings
 }

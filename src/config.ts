@@ -69,6 +69,18 @@ export const envSchema = z.object({
     })
     .describe('Cumulative shares of spend closing the platinum, gold and iron tiers (households ranked by spend); the rest are lead.'),
   PANTRY_CONTROL_SHARE: z.coerce.number().min(0).max(0.9).default(0.1).describe('Share of qualified households held out as control each cycle.'),
+  PANTRY_OFFER_TOP_CENTS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(3500)
+    .describe('Offer value (cents, face value) a top household gets per cycle; others get a share proportional to their spend.'),
+  PANTRY_OFFER_TOP_WORTH_CENTS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30000)
+    .describe('Spend per cycle (cents) from which a household gets the full PANTRY_OFFER_TOP_CENTS.'),
   PANTRY_STORE_TIMEZONE: z
     .string()
     .default('America/Chicago')
@@ -91,7 +103,7 @@ export interface Config {
   readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number }
   readonly log: { readonly level: Env['LOG_LEVEL']; readonly pretty: boolean }
   readonly codeSecret: string | undefined
-  readonly cycle: { readonly lengthDays: number; readonly controlShare: number }
+  readonly cycle: { readonly lengthDays: number; readonly controlShare: number; readonly offerTopCents: number; readonly offerTopWorthCents: number }
   readonly loyalty: { readonly weeklyCents: number; readonly weeks: number }
   readonly storeTimeZone: string
   readonly segments: {
@@ -116,7 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean
     http: Object.freeze({ port: e.PORT, host: e.HOST, bodyLimit: e.PANTRY_BODY_LIMIT_BYTES }),
     log: Object.freeze({ level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? isTty }),
     codeSecret: e.PANTRY_CODE_SECRET,
-    cycle: Object.freeze({ lengthDays: e.PANTRY_CYCLE_DAYS, controlShare: e.PANTRY_CONTROL_SHARE }),
+    cycle: Object.freeze({
+      lengthDays: e.PANTRY_CYCLE_DAYS,
+      controlShare: e.PANTRY_CONTROL_SHARE,
+      offerTopCents: e.PANTRY_OFFER_TOP_CENTS,
+      offerTopWorthCents: e.PANTRY_OFFER_TOP_WORTH_CENTS,
+    }),
     loyalty: Object.freeze({ weeklyCents: e.PANTRY_LOYAL_WEEKLY_CENTS, weeks: e.PANTRY_LOYAL_WEEKS }),
     storeTimeZone: e.PANTRY_STORE_TIMEZONE,
     segments: Object.freeze({ weeks: e.PANTRY_SEGMENT_WEEKS, brandLoyalShare: e.PANTRY_BRAND_LOYAL_SHARE, pyramidCuts: e.PANTRY_PYRAMID_CUTS }),

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import type { CliRuntime } from './cli/runtime.ts'
+import { resolveCodeSecret } from './modules/redemptions/code-secret.ts'
 import { segmentParams } from './modules/segments/segments.model.ts'
 
 /**
@@ -8,7 +9,8 @@ import { segmentParams } from './modules/segments/segments.model.ts'
  * (up to 10 s), closes the pool and, when this process owns it, the embedded database.
  */
 export async function serve(rt: CliRuntime): Promise<void> {
-  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config) })
+  const redemption = { codeSecret: await resolveCodeSecret(rt.config), timeZone: rt.config.storeTimeZone }
+  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config), redemption })
   let stopped!: () => void
   const done = new Promise<void>((resolve) => (stopped = resolve))
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -4,6 +4,11 @@ import { registerImportCommands } from './commands/import.ts'
 import { registerKeyCommands } from './commands/keys.ts'
 import { registerStatsCommand } from './commands/stats.ts'
 import { registerSeedCommand } from './commands/seed.ts'
+import { registerPredictCommand } from './commands/predict.ts'
+import { registerBacktestCommand } from './commands/backtest.ts'
+import { registerCycleCommands } from './commands/cycle.ts'
+import { registerListsCommands } from './commands/lists.ts'
+import { registerDemoCommand } from './commands/demo.ts'
 import { reportCliError } from './runtime.ts'
 
 const program = new Command('pantry')
@@ -16,6 +21,11 @@ registerKeyCommands(program)
 registerImportCommands(program)
 registerStatsCommand(program)
 registerSeedCommand(program)
+registerPredictCommand(program)
+registerBacktestCommand(program)
+registerCycleCommands(program)
+registerListsCommands(program)
+registerDemoCommand(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -121,6 +121,7 @@ export interface IssuedListTable {
   issued_at: Created
   rendered_at: Timestamp | null
   pdf_file: string | null
+  pdf_pages: number | null
 }
 
 export interface OfferInstanceTable {
@@ -136,6 +137,75 @@ export interface OfferInstanceTable {
   valid_from: string
   expires_on: string
   redeemed_at: Timestamp | null
+  /** The printed reward ({ kind, amountCents | percent | priceCents }); null: from the snapshot, else the offer. */
+  reward: unknown
+  redeemed_store_id: string | null
+  redeemed_transaction_id: string | null
+}
+
+export type RedemptionSource = 'lane' | 'offline' | 'basket'
+
+export interface RedemptionTable {
+  store_id: string
+  transaction_id: string
+  lane: string | null
+  household_id: number | null
+  source: RedemptionSource
+  request_hash: string
+  /** The answer as first given: { redeemed, rejected, totalDiscountCents }. */
+  result: unknown
+  discount_cents: number
+  occurred_at: Timestamp
+  created_at: Timestamp
+  voided_at: Timestamp | null
+}
+
+export interface RedemptionLineTable {
+  store_id: string
+  transaction_id: string
+  code: string
+  household_id: number
+  offer_id: string
+  sku: string
+  discount_cents: number
+  lane: string | null
+  redeemed_at: Timestamp
+  voided_at: Timestamp | null
+  void_reason: 'void' | 'return' | null
+  void_store_id: string | null
+  void_transaction_id: string | null
+}
+
+export interface OfferBudgetTable {
+  offer_id: string
+  redeemed_count: Generated<number>
+  redeemed_cents: Generated<number>
+  budget_count: number | null
+  budget_cents: number | null
+}
+
+export interface RedemptionExceptionTable {
+  id: Generated<number>
+  kind: string
+  code: string
+  offer_id: string | null
+  store_id: string
+  transaction_id: string
+  lane: string | null
+  occurred_at: Timestamp
+  other_store_id: string | null
+  other_transaction_id: string | null
+  created_at: Timestamp
+  reviewed_at: Timestamp | null
+  note: string | null
+}
+
+export interface RedemptionReturnTable {
+  store_id: string
+  transaction_id: string
+  sku: string
+  code: string | null
+  created_at: Timestamp
 }
 
 export type FunderType = 'store' | 'manufacturer'
@@ -198,6 +268,11 @@ export interface DB {
   offer_instance: OfferInstanceTable
   funder: FunderTable
   offer: OfferTable
+  redemption: RedemptionTable
+  redemption_line: RedemptionLineTable
+  offer_budget: OfferBudgetTable
+  redemption_exception: RedemptionExceptionTable
+  redemption_return: RedemptionReturnTable
 }
 
 export type Product = Selectable<ProductTable>

@@ -4,9 +4,11 @@ import { buildApp } from '../../src/app.ts'
 import type { Role } from '../../src/db/schema.ts'
 import { createApiKey } from '../../src/modules/auth/api-keys.service.ts'
 import { type TestDb, testLog } from './db.ts'
+import { TEST_CODE_SECRET } from './factories.ts'
 
 export async function buildTestApp(tdb: TestDb, opts: { bodyLimit?: number; now?: () => Date } = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ db: tdb.db, log: testLog, bodyLimit: opts.bodyLimit, now: opts.now })
+  const redemption = { codeSecret: TEST_CODE_SECRET, timeZone: 'America/Chicago' }
+  const app = await buildApp({ db: tdb.db, log: testLog, bodyLimit: opts.bodyLimit, now: opts.now, redemption })
   afterAll(() => app.close())
   return app
 }

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { BrandType, DB } from '../../src/db/schema.ts'
+import { gs1CouponElementString, listCode, offerCode, offerSerial } from '../../src/modules/codes/codes.ts'
+import type { OfferReward } from '../../src/modules/lists/list.types.ts'
 
 // Typed builders for test data, straight SQL into the real tables (no service logic in between,
 // so a test states exactly the rows it means). Each returns the id it created.
@@ -119,4 +121,128 @@ export async function makeBasket(db: Kysely<DB>, b: BasketSpec): Promise<number>
 /** `days` days (fractions allowed) before `t`. */
 export function daysBefore(t: Date, days: number): Date {
   return new Date(t.getTime() - days * 86_400_000)
+}
+
+// --- Offers, issued lists and their offer instances (redemption tests) ---
+
+/** The code secret of test apps (buildTestApp) and of the codes the factories below print. */
+export const TEST_CODE_SECRET = 'test-code-secret-not-for-production'
+
+export interface FundedOfferSpec {
+  readonly id: string
+  readonly sku: string
+  readonly reward?: OfferReward
+  readonly minQuantity?: number
+  readonly budgetCount?: number | null
+  readonly budgetCents?: number | null
+  /** A manufacturer offer cleared through GS1 (8110): funder prefix and 6-digit offer code. */
+  readonly gs1?: { readonly companyPrefix: string; readonly offerCode: string }
+}
+
+/** An offer (and its funder: the store, or a manufacturer with a GS1 prefix). */
+export async function makeFundedOffer(db: Kysely<DB>, o: FundedOfferSpec): Promise<string> {
+  const funderId = o.gs1 ? `mfr-${o.gs1.companyPrefix}` : 'store'
+  await db
+    .insertInto('funder')
+    .values({ id: funderId, type: o.gs1 ? 'manufacturer' : 'store', name: funderId, gs1_company_prefix: o.gs1?.companyPrefix ?? null })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+  const reward = o.reward ?? { kind: 'amount_off', amountCents: 100 }
+  await db
+    .insertInto('offer')
+    .values({
+      id: o.id,
+      funder_id: funderId,
+      title: `Offer ${o.id}`,
+      target_skus: [o.sku],
+      reward_kind: reward.kind,
+      amount_cents: reward.kind === 'amount_off' ? reward.amountCents : null,
+      percent: reward.kind === 'percent_off' ? reward.percent : null,
+      price_cents: reward.kind === 'fixed_price' ? reward.priceCents : null,
+      min_quantity: o.minQuantity ?? 1,
+      budget_count: o.budgetCount ?? null,
+      budget_cents: o.budgetCents ?? null,
+      gs1_offer_code: o.gs1?.offerCode ?? null,
+    })
+    .execute()
+  return o.id
+}
+
+export interface InstanceSpec {
+  readonly offerId: string
+  readonly sku: string
+  /** Face value; default 100. */
+  readonly valueCents?: number
+  readonly minQuantity?: number
+  readonly validFrom?: string
+  readonly expiresOn?: string
+  /** The printed reward on offer_instance.reward; null leaves it to the snapshot or the offer. */
+  readonly reward?: OfferReward | null
+  /** Also print a GS1 (8110) coupon with a keyed serial (the offer must have GS1 identity). */
+  readonly gs1?: { readonly companyPrefix: string; readonly offerCode: string }
+  /** Put the reward into the list snapshot too (what the cycle prints). */
+  readonly inSnapshot?: boolean
+}
+
+export interface IssuedListSpec {
+  readonly householdId: number
+  readonly cardNumber: string
+  /** YYYY-MM-DD; the cycle lasts 14 days. */
+  readonly cycleStart: string
+  readonly storeId?: string
+  readonly offers: readonly InstanceSpec[]
+}
+
+export interface IssuedListMade {
+  readonly listCode: string
+  /** Offer codes, in the order of `offers`. */
+  readonly codes: string[]
+  /** GS1 element strings "(8110)…" of the offers printed with one, else null. */
+  readonly gs1: (string | null)[]
+}
+
+/** A list cycle, an issued list and its offer instances, with genuine codes (TEST_CODE_SECRET). */
+export async function makeIssuedListWithOffers(db: Kysely<DB>, l: IssuedListSpec): Promise<IssuedListMade> {
+  const cycleEnd = addDays(l.cycleStart, 13)
+  await sql`INSERT INTO list_cycle (cycle_start, cycle_end, as_of) VALUES (${l.cycleStart}::date, ${cycleEnd}::date, ${l.cycleStart}::timestamptz)
+            ON CONFLICT DO NOTHING`.execute(db)
+  const storeId = await makeStore(db, l.storeId)
+  const code = listCode(TEST_CODE_SECRET)
+  const instances = l.offers.map((o) => {
+    const serial = o.gs1 ? offerSerial(TEST_CODE_SECRET) : null
+    const expiresOn = o.expiresOn ?? cycleEnd
+    const gs1 = o.gs1 && serial ? gs1CouponElementString({ ...o.gs1, saveValueCents: o.valueCents ?? 100, purchaseRequirement: o.minQuantity ?? 1, expiresOn, serial }) : null
+    return { spec: o, code: offerCode(TEST_CODE_SECRET), serial, gs1, expiresOn }
+  })
+  const snapshot = { listCode: code, offers: instances.filter((i) => i.spec.inSnapshot).map((i) => ({ code: i.code, offerId: i.spec.offerId, sku: i.spec.sku, reward: i.spec.reward })) }
+  await db
+    .insertInto('issued_list')
+    .values({ household_id: l.householdId, cycle_start: l.cycleStart, list_code: code, store_id: storeId, card_number: l.cardNumber, snapshot: JSON.stringify(snapshot) })
+    .execute()
+  if (instances.length > 0) {
+    await db
+      .insertInto('offer_instance')
+      .values(
+        instances.map((i) => ({
+          household_id: l.householdId,
+          code: i.code,
+          gs1_serial: i.serial,
+          cycle_start: l.cycleStart,
+          list_code: code,
+          offer_id: i.spec.offerId,
+          sku: i.spec.sku,
+          value_cents: i.spec.valueCents ?? 100,
+          min_quantity: i.spec.minQuantity ?? 1,
+          valid_from: i.spec.validFrom ?? l.cycleStart,
+          expires_on: i.expiresOn,
+          reward: i.spec.reward === undefined || i.spec.reward === null || i.spec.inSnapshot ? null : JSON.stringify(i.spec.reward),
+        })),
+      )
+      .execute()
+  }
+  return { listCode: code, codes: instances.map((i) => i.code), gs1: instances.map((i) => i.gs1) }
+}
+
+function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
 }

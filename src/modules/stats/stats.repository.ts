@@ -9,6 +9,10 @@ export interface Counts {
   cards: number
   transactions: number
   lines: number
+  /** Issued lists, all cycles. */
+  lists: number
+  /** First day of the newest list cycle, YYYY-MM-DD; null before the first. */
+  lastCycle: string | null
 }
 
 export async function countAll(db: Kysely<DB>): Promise<Counts> {
@@ -20,7 +24,9 @@ export async function countAll(db: Kysely<DB>): Promise<Counts> {
       (SELECT count(*) FROM household)::int8 AS households,
       (SELECT count(*) FROM loyalty_card)::int8 AS cards,
       (SELECT count(*) FROM pos_transaction)::int8 AS transactions,
-      (SELECT count(*) FROM transaction_line)::int8 AS lines
+      (SELECT count(*) FROM transaction_line)::int8 AS lines,
+      (SELECT count(*) FROM issued_list)::int8 AS lists,
+      (SELECT max(cycle_start)::text FROM list_cycle) AS "lastCycle"
   `.execute(db)
   return r.rows[0]!
 }

@@ -1,0 +1,70 @@
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
+import type pg from 'pg'
+import { poolOf } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
+
+// The checkout path runs a handful of statements thousands of times a second. PostgreSQL spends
+// more time planning them (joins, CTEs) than running them, so they are prepared once per connection:
+// a statement whose text starts with a name comment, `/* redeem_x */ ...`, runs as a node-postgres
+// named statement. The text of a name must never vary (parameters only), which holds for the
+// fixed-shape queries in redemptions.repository.ts.
+
+const NAMED = /^\/\* (redeem_[a-z0-9_]+) \*\//
+
+const preparing = new WeakMap<Kysely<DB>, Kysely<DB>>()
+
+/**
+ * A Kysely on the same pool as `db` whose named statements are prepared. `db` itself when its pool
+ * is unknown (not made by createDb) or when it is already a transaction.
+ */
+export function withPrepared(db: Kysely<DB>): Kysely<DB> {
+  if (db.isTransaction) return db
+  const known = preparing.get(db)
+  if (known) return known
+  const pool = poolOf(db)
+  if (!pool) return db
+  const prepared = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }) })
+  preparing.set(db, prepared)
+  return prepared
+}
+
+class PreparingPool implements PostgresPool {
+  readonly #pool: pg.Pool
+  readonly #clients = new WeakMap<pg.PoolClient, PostgresPoolClient>()
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool
+  }
+
+  get options(): object {
+    return this.#pool.options
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    const client = await this.#pool.connect()
+    let wrapped = this.#clients.get(client)
+    // One wrapper per connection: Kysely keys its connection state by the client object.
+    if (!wrapped) this.#clients.set(client, (wrapped = wrap(client)))
+    return wrapped
+  }
+
+  /** The pool belongs to the Kysely instance it came from, which ends it. */
+  async end(): Promise<void> {}
+}
+
+function wrap(client: pg.PoolClient): PostgresPoolClient {
+  const query = (sqlOrCursor: unknown, values?: ReadonlyArray<unknown>): unknown => {
+    if (typeof sqlOrCursor === 'string') {
+      const name = NAMED.exec(sqlOrCursor)?.[1]
+      return client.query(name ? { name, text: sqlOrCursor, values: [...(values ?? [])] } : { text: sqlOrCursor, values: [...(values ?? [])] })
+    }
+    return client.query(sqlOrCursor as pg.Submittable)
+  }
+  return {
+    query: query as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client.release(destroy),
+    get processID() {
+      return (client as unknown as { processID?: number }).processID
+    },
+  }
+}

@@ -1,0 +1,106 @@
+import { type Kysely, sql } from 'kysely'
+import type { DB } from '../../db/schema.ts'
+
+// Voids and returns: a redemption line is reversed once (conditional UPDATE ... WHERE voided_at IS
+// NULL), and in the same statement its instance is given back (only if this transaction still holds
+// it) and its offer's redemption budget refunded.
+
+export type ReversalTarget =
+  | { readonly storeId: string; readonly transactionId: string; readonly skus: readonly string[] | null }
+  | { readonly codes: readonly string[] }
+
+export interface Reversal {
+  readonly reason: 'void' | 'return'
+  /** The transaction that reverses: the voided one itself, or the return basket. */
+  readonly byStoreId: string
+  readonly byTransactionId: string
+  readonly at: Date
+}
+
+/** Reverses the live lines of the target; returns how many. */
+export async function reverseLines(db: Kysely<DB>, target: ReversalTarget, r: Reversal): Promise<number> {
+  const where =
+    'codes' in target
+      ? sql`l.code = ANY(${target.codes}::text[])`
+      : target.skus === null
+        ? sql`l.store_id = ${target.storeId} AND l.transaction_id = ${target.transactionId}`
+        : sql`l.store_id = ${target.storeId} AND l.transaction_id = ${target.transactionId} AND l.sku = ANY(${target.skus}::text[])`
+  const res = await sql<{ n: number }>`
+    WITH v AS (
+      UPDATE redemption_line l
+      SET voided_at = ${r.at}, void_reason = ${r.reason}, void_store_id = ${r.byStoreId}, void_transaction_id = ${r.byTransactionId}
+      WHERE ${where} AND l.voided_at IS NULL
+      RETURNING l.store_id, l.transaction_id, l.code, l.offer_id, l.discount_cents
+    ), freed AS (
+      UPDATE offer_instance i SET redeemed_at = NULL, redeemed_store_id = NULL, redeemed_transaction_id = NULL
+      FROM v WHERE i.code = v.code AND i.redeemed_store_id = v.store_id AND i.redeemed_transaction_id = v.transaction_id
+      RETURNING i.code
+    ), refund AS (
+      UPDATE offer_budget b
+      SET redeemed_count = b.redeemed_count - x.n, redeemed_cents = b.redeemed_cents - x.cents
+      FROM (SELECT offer_id, count(*)::int4 AS n, sum(discount_cents)::int8 AS cents FROM v GROUP BY offer_id) x
+      WHERE b.offer_id = x.offer_id
+      RETURNING b.offer_id
+    )
+    SELECT count(*)::int4 AS n FROM v`.execute(db)
+  return res.rows[0]?.n ?? 0
+}
+
+/** Marks a whole transaction voided (its lines are reversed by reverseLines). False: no such redemption. */
+export async function markVoided(db: Kysely<DB>, storeId: string, transactionId: string, at: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('redemption')
+    .set({ voided_at: sql`COALESCE(voided_at, ${at}::timestamptz)` })
+    .where('store_id', '=', storeId)
+    .where('transaction_id', '=', transactionId)
+    .returning('store_id')
+    .executeTakeFirst()
+  return r !== undefined
+}
+
+export async function redemptionExists(db: Kysely<DB>, storeId: string, transactionId: string): Promise<boolean> {
+  const r = await db.selectFrom('redemption').select('store_id').where('store_id', '=', storeId).where('transaction_id', '=', transactionId).executeTakeFirst()
+  return r !== undefined
+}
+
+/** The reversed lines of a transaction, and whether each instance can be redeemed again on `today`. */
+export async function reversedLines(db: Kysely<DB>, storeId: string, transactionId: string, skus: readonly string[] | null, today: string) {
+  let q = db
+    .selectFrom('redemption_line as l')
+    .innerJoin('offer_instance as i', 'i.code', 'l.code')
+    .select(['l.code', 'l.offer_id', 'l.sku', 'l.discount_cents', 'l.void_reason'])
+    .select(sql<boolean>`i.redeemed_at IS NULL AND i.expires_on >= ${today}::date`.as('restored'))
+    .where('l.store_id', '=', storeId)
+    .where('l.transaction_id', '=', transactionId)
+    .where('l.voided_at', 'is not', null)
+  if (skus !== null) q = q.where('l.sku', '=', sql<string>`ANY(${skus}::text[])`)
+  return q.orderBy('l.code').execute()
+}
+
+/**
+ * Claims each returned SKU of a return basket once, with the household's latest live redemption of
+ * it (the code to reverse, or null). SKUs this basket already returned are skipped: a replayed
+ * basket restores nothing twice.
+ */
+export async function claimReturns(
+  trx: Kysely<DB>,
+  r: { storeId: string; transactionId: string; householdId: number; skus: readonly string[]; at: Date },
+): Promise<string[]> {
+  const res = await sql<{ code: string | null }>`
+    INSERT INTO redemption_return (store_id, transaction_id, sku, code, created_at)
+    SELECT ${r.storeId}, ${r.transactionId}, s.sku,
+           (SELECT l.code FROM redemption_line l
+            WHERE l.household_id = ${r.householdId}::int8 AND l.sku = s.sku AND l.voided_at IS NULL
+            ORDER BY l.redeemed_at DESC LIMIT 1),
+           ${r.at}
+    FROM unnest(${r.skus}::text[]) AS s(sku)
+    ORDER BY s.sku
+    ON CONFLICT DO NOTHING
+    RETURNING code`.execute(trx)
+  return res.rows.flatMap((x) => (x.code === null ? [] : [x.code]))
+}
+
+export async function householdOfCard(db: Kysely<DB>, cardNumber: string): Promise<number | null> {
+  const r = await db.selectFrom('loyalty_card').select('household_id').where('card_number', '=', cardNumber).executeTakeFirst()
+  return r?.household_id ?? null
+}
