@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import type { CliRuntime } from './cli/runtime.ts'
-import { resolveCodeSecret } from './modules/redemptions/code-secret.ts'
+import { resolveCodeSecret } from './modules/codes/code-secret.ts'
 import { segmentParams } from './modules/segments/segments.model.ts'
 
 /**

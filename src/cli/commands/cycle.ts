@@ -4,7 +4,7 @@ import { isIsoDate } from '../../modules/cycle/cycle-dates.ts'
 import { paramsFromConfig } from '../../modules/cycle/cycle.params.ts'
 import { findCycle } from '../../modules/cycle/cycle.repository.ts'
 import { type CycleSummary, nextCycleStart, runCycle } from '../../modules/cycle/cycle.service.ts'
-import { resolveCodeSecret } from '../../modules/redemptions/code-secret.ts'
+import { resolveCodeSecret } from '../../modules/codes/code-secret.ts'
 import { phaseBars } from '../phase-bars.ts'
 import { CliError, type CliRuntime, withRuntime } from '../runtime.ts'
 
