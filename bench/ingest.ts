@@ -4,19 +4,16 @@
 // each with a plain COPY of the same rows into the same schema, measured in the same run:
 //   COPY (floor) · HTTP single baskets (a lane posting live) · HTTP batches of 100 (a store catching up)
 // The API runs as a real `pantry serve` child process; the clients are keep-alive HTTP in this one.
-import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
-import net from 'node:net'
-import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { from as copyFrom } from 'pg-copy-streams'
 import { createApiKey } from '../src/modules/auth/api-keys.service.ts'
 import { type BenchDb, benchLog, createBenchDb, fmt, percentile } from './lib/bench-db.ts'
 import { type BenchBasket, makeBaskets } from './lib/baskets.ts'
+import { startServer } from './lib/serve-child.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -27,7 +24,6 @@ const { values: args } = parseArgs({
   },
 })
 const N = Number(args.baskets)
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const shape = { stores: 20, cards: 20_000, skus: 5_000 }
 
 interface Leg {
@@ -158,24 +154,6 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
   })
 }
 
-async function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-  const child = spawn(process.execPath, [path.join(root, 'src/cli/pantry.js'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: 'false', PANTRY_DB_POOL_SIZE: '16' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
-    if (ok) return { child, port }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('pantry serve did not become ready')
-}
 
 function report(legs: Leg[], baskets: number, lines: number): void {
   const floor = legs[0]!

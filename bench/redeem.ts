@@ -6,11 +6,8 @@
 //   saturated  every lane as fast as it can: the throughput ceiling
 // The floor is measured the same two ways in the same run: GET /v1/redemptions/codes/:code, one
 // indexed SELECT behind the same auth, at the same request rate (a redemption is two requests).
-import { type ChildProcess, spawn } from 'node:child_process'
-import net from 'node:net'
+import type { ChildProcess } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { createApiKey } from '../src/modules/auth/api-keys.service.ts'
@@ -18,6 +15,7 @@ import { benchLog, createBenchDb, fmt, percentile } from './lib/bench-db.ts'
 import { type CpuUse, startCpuMeter } from './lib/cpu-meter.ts'
 import { Client } from './lib/lane-client.ts'
 import { type BenchInstance, seedRedemption } from './lib/redeem-seed.ts'
+import { startServer } from './lib/serve-child.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +29,6 @@ const LANES = Number(args.lanes)
 const RATE = Number(args.rate)
 const SECONDS = Number(args.seconds)
 const SECRET = 'bench-redeem-secret-0123456789'
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const shape = { stores: 20, households: Number(args.households), perList: 3, offers: 200, skus: 5000 }
 
 interface Leg {
@@ -58,7 +55,7 @@ try {
   process.stderr.write('seeding lists and offer instances...\n')
   const pool = await seedRedemption(bdb, SECRET, shape, new Date())
   const key = await createApiKey(ctx, { role: 'pos', storeIds: Array.from({ length: shape.stores }, (_, i) => `S${i + 1}`) })
-  server = await startServer(bdb.url)
+  server = await startServer(bdb.url, { PANTRY_CODE_SECRET: SECRET })
   const client = new Client(server.port, key, LANES)
   const lookups = pool.slice(0, 5000).map((x) => x.code)
   let next = 0
@@ -157,24 +154,6 @@ async function verify(taken: number): Promise<void> {
   if (lines !== codes || held !== lines || lines !== taken) throw new Error(`expected ${taken} redemptions once each; lines ${lines}, distinct ${codes}, held ${held}`)
 }
 
-async function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-  const child = spawn(process.execPath, [path.join(root, 'src/cli/pantry.js'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: 'false', PANTRY_DB_POOL_SIZE: '16', PANTRY_CODE_SECRET: SECRET },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
-    if (ok) return { child, port }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('pantry serve did not become ready')
-}
 
 function report(legs: Leg[]): void {
   console.log(`\nbench:redeem — ${LANES} lanes, quote + commit per redemption, distinct instances (${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)})\n`)

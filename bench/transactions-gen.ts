@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
+import { mulberry32 } from '../src/modules/seed/prng.ts'
 
 // Generates a realistic `pantry import transactions` file for the benchmark, and alongside it the
 // very same rows in COPY text format (pos_transaction headers and transaction_line lines) so the
@@ -108,16 +109,6 @@ function decimal(scaled: number, places: number): string {
   return `${sign}${Math.floor(abs / unit)}${frac ? `.${frac}` : ''}`
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A write stream with a string buffer: far fewer, larger writes, and backpressure respected. */
 class Sink {

@@ -12,6 +12,7 @@ import {
 } from '../../src/modules/offers/allocate.types.ts'
 import { faceValueCents, householdBudgetCents, scaleReward } from '../../src/modules/offers/offer-value.ts'
 import { BRAND_LOYALTIES, USAGES } from '../../src/modules/offers/offers.schemas.ts'
+import { mulberry32 } from '../../src/modules/seed/prng.ts'
 
 const cycle = { start: '2026-03-02', end: '2026-03-15' }
 
@@ -48,17 +49,8 @@ function run(over: Partial<AllocationInput>): AllocationResult {
   return allocateOffers({ cycle, households: [], offers: [], funders: [], products: [], ...over })
 }
 
-/** mulberry32: a seeded generator, so the random populations are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded generator, so the random populations are the same on every run. */
+const rng = mulberry32
 
 const SUBCATEGORIES = ['CEREAL', 'FLUID MILK', 'YOGURT', 'COFFEE', 'SOFT DRINKS', 'BREAD:ITALIAN/FRENCH']
 const BRANDS = ['Acme', 'Zenith', 'Orbit', 'Store']

@@ -1,4 +1,5 @@
 import type { CalibrationPool } from './calibration.ts'
+import { mulberry32 } from '../seed/prng.ts'
 
 /**
  * Backtest metrics (research notes §5), pure. Ranking metrics per household and list; NDCG uses
@@ -141,16 +142,8 @@ export class ProbabilityScore {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so bootstrap intervals are reproducible. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A small seeded PRNG, so bootstrap intervals are reproducible. */
+export const prng = mulberry32
 
 /**
  * Paired cluster bootstrap: households are resampled with replacement (all their cutoffs move

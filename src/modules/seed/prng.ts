@@ -141,3 +141,15 @@ export function sampleWeighted(rng: Rng, weights: readonly number[], k: number):
   keyed.sort((x, y) => y.key - x.key || x.i - y.i)
   return keyed.slice(0, k).map((e) => e.i)
 }
+
+/** mulberry32: a tiny seeded PRNG for reproducible samples (bootstrap, test populations, bench data). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
