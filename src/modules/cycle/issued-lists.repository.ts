@@ -1,19 +1,13 @@
 import { type Kysely, sql } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import type { ListSnapshot } from '../lists/list.types.ts'
+import type { RenderedList } from '../render/render-worker.ts'
 
 // Reads of a cycle's issued lists for rendering and exports, and the one update an issued list
 // ever gets: where its PDF was written. The snapshot itself is never updated.
 
-export interface ListFileRow {
-  readonly listCode: string
-  /** The chain's household id (as printed and in the manifest). */
-  readonly householdId: string
-  readonly cardNumber: string
-  readonly name: string | null
-  readonly postalCode: string | null
-  readonly storeId: string
-  readonly cycleStart: string
+/** A manifest row of the renderer, plus whether (and where) the list was rendered yet. */
+export interface ListFileRow extends Omit<RenderedList, 'file' | 'pages'> {
   readonly renderedAt: Date | null
   readonly file: string | null
   readonly pages: number | null
