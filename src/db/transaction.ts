@@ -8,3 +8,18 @@ import type { DB } from './schema.ts'
 export function withTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn)
 }
+
+/**
+ * Retries `fn` when PostgreSQL aborted it as a deadlock victim (40P01) or a serialization failure
+ * (40001): concurrent writers touching overlapping rows in different orders; the retry succeeds.
+ */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err
+    }
+  }
+}

@@ -18,6 +18,7 @@ import {
 import type { CommitInput, QuoteInput, RedemptionResult } from './redemptions.schemas.ts'
 import { withPrepared } from './prepared.ts'
 import { classifyScans } from './scan.ts'
+import { retryOnDeadlock } from '../../db/transaction.ts'
 
 /** What redemption needs beyond the database: the key of the code checks and the stores' calendar. */
 export interface RedemptionSettings {
@@ -182,14 +183,3 @@ export function requestHash(input: CommitInput): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 32)
 }
 
-/** Two lanes claiming overlapping instances in different orders can deadlock; PostgreSQL aborts one, which retries. */
-export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn()
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err
-    }
-  }
-}

@@ -2,7 +2,7 @@ import type { Ctx } from '../../context.ts'
 import { notFound } from '../../errors.ts'
 import { localDate } from './redemption-rules.ts'
 import type { RedemptionSettings } from './redemptions.service.ts'
-import { retryOnDeadlock } from './redemptions.service.ts'
+import { retryOnDeadlock } from '../../db/transaction.ts'
 import type { VoidInput, VoidResult } from './redemptions.schemas.ts'
 import { claimReturns, householdOfCard, markVoided, redemptionExists, reverseLines, reversedLines } from './reversals.repository.ts'
 

@@ -15,6 +15,7 @@ import {
   unknownSkus,
 } from './transactions.repository.ts'
 import type { BasketInput } from './transactions.schemas.ts'
+import { retryOnDeadlock } from '../../db/transaction.ts'
 
 export type IngestOutcome = { status: 'accepted'; lines: number } | { status: 'conflict' }
 
@@ -63,16 +64,6 @@ function writeBaskets(
   })
 }
 
-async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn()
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err
-    }
-  }
-}
 
 function byKey(a: BasketInput, b: BasketInput): number {
   return a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
