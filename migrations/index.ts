@@ -4,6 +4,7 @@ import * as offers from './2026_11_22_0004_offers.ts'
 import * as lists from './2026_11_22_0005_lists.ts'
 import * as redemptions from './2026_11_22_0006_redemptions.ts'
 import * as cycle from './2026_11_22_0007_cycle.ts'
+import * as redeemSettle from './2026_11_22_0008_redeem_settle.ts'
 
 // Every migration, by name. A static list instead of a directory scan, so the same migrations run
 // under tsx, vitest and plain Node alike; names sort in the order they apply.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0005_lists': lists,
   '2026_11_22_0006_redemptions': redemptions,
   '2026_11_22_0007_cycle': cycle,
+  '2026_11_22_0008_redeem_settle': redeemSettle,
 }

@@ -59,6 +59,29 @@ describe('offline lanes', () => {
     expect(await liveLines(tdb, l.codes[0])).toBe(1)
   })
 
+  it('leave exceptions an analyst marks reviewed, once, with a note', async () => {
+    const l = await list()
+    await api.commit({ storeId: 'S1', transactionId: 'ON1', codes: [l.codes[0]!] })
+    await api.commit({ storeId: 'S2', transactionId: 'OFF1', codes: [l.codes[0]!], offline: true, occurredAt: '2026-11-25T09:30:00-06:00' })
+    const [open] = (await exceptions()) as unknown as { id: number }[]
+    const analyst = await authHeader(tdb, 'analyst')
+    const review = (id: number, payload?: object) => app.inject({ method: 'POST', url: `/v1/redemptions/exceptions/${id}/review`, headers: analyst, payload })
+    const first = await review(open!.id, { note: 'lane 7 was offline; paper list honoured' })
+    expect(first.statusCode).toBe(200)
+    expect(first.json()).toMatchObject({ id: open!.id, kind: 'double_redemption', reviewedAt: NOW.toISOString(), note: 'lane 7 was offline; paper list honoured' })
+    // A second review (another analyst, a retry) keeps the first one.
+    expect((await review(open!.id, { note: 'again' })).json()).toEqual(first.json())
+    expect(await exceptions()).toEqual([])
+    const all = await app.inject({ method: 'GET', url: '/v1/redemptions/exceptions?open=false', headers: analyst })
+    expect(all.json().exceptions).toEqual([first.json()])
+    const missing = await review(open!.id + 1000)
+    expect(missing.statusCode, missing.body).toBe(404)
+    const bad = await review(open!.id, { note: 7 })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/)
+    expect((await app.inject({ method: 'POST', url: `/v1/redemptions/exceptions/${open!.id}/review`, headers: cashier, payload: {} })).statusCode).toBe(403)
+  })
+
   it('are judged on the day they accepted the codes', async () => {
     const l = await list()
     await tdb.db.updateTable('offer_instance').set({ expires_on: '2026-11-24' }).where('code', '=', l.codes[0]!).execute()

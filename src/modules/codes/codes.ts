@@ -133,9 +133,24 @@ function digits(bytes: Uint8Array, count: number): string {
  * HMAC keyed with a purpose-specific subkey of the secret, so the derivation, the code check and
  * the serial check never share HMAC outputs.
  */
-function subkeyHmac(secret: Secret, purpose: 'derive' | 'check' | 'serial-derive' | 'serial-check') {
-  const subkey = createHmac('sha256', secret).update(`pantry/codes/${purpose}/v1`).digest()
-  return createHmac('sha256', subkey)
+function subkeyHmac(secret: Secret, purpose: Purpose) {
+  return createHmac('sha256', subkeyOf(secret, purpose))
+}
+
+type Purpose = 'derive' | 'check' | 'serial-derive' | 'serial-check'
+
+// Every scan at every lane checks a code: derive each subkey once per secret, not once per check.
+const subkeys = new Map<string, Buffer>()
+
+function subkeyOf(secret: Secret, purpose: Purpose): Buffer {
+  const id = `${purpose}:${typeof secret === 'string' ? secret : Buffer.from(secret).toString('base64')}`
+  let key = subkeys.get(id)
+  if (!key) {
+    if (subkeys.size > 64) subkeys.clear()
+    key = createHmac('sha256', secret).update(`pantry/codes/${purpose}/v1`).digest()
+    subkeys.set(id, key)
+  }
+  return key
 }
 
 /** The first `chars` × 5 bits of `bytes`, most significant first, as Crockford base32. */

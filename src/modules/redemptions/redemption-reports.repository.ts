@@ -62,3 +62,19 @@ export async function listExceptions(db: Kysely<DB>, openOnly: boolean, limit: n
   if (openOnly) q = q.where('reviewed_at', 'is', null)
   return q.execute()
 }
+
+/**
+ * Marks an exception reviewed, once: the first review's time and note stand, a repeat changes
+ * nothing (a conditional UPDATE, so two analysts at once cannot both write). Undefined when the
+ * exception does not exist; otherwise the row as it stands after the call.
+ */
+export async function markExceptionReviewed(db: Kysely<DB>, id: number, at: Date, note: string | null) {
+  const updated = await db
+    .updateTable('redemption_exception')
+    .set({ reviewed_at: at, note })
+    .where('id', '=', id)
+    .where('reviewed_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst()
+  return updated ?? db.selectFrom('redemption_exception').selectAll().where('id', '=', id).executeTakeFirst()
+}

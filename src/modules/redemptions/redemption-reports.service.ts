@@ -1,9 +1,19 @@
+import type { Selectable } from 'kysely'
 import type { Ctx } from '../../context.ts'
+import type { DB } from '../../db/schema.ts'
 import { notFound } from '../../errors.ts'
 import { localDate } from './redemption-rules.ts'
 import type { RedemptionSettings } from './redemptions.service.ts'
-import type { CodeStatus, InstanceStatus, SummaryResult } from './redemptions.schemas.ts'
-import { exceptionCounts, instanceByCode, instanceBySerial, listExceptions, listInstances, offerRedemptions } from './redemption-reports.repository.ts'
+import type { CodeStatus, ExceptionsResult, InstanceStatus, RedemptionException, SummaryResult } from './redemptions.schemas.ts'
+import {
+  exceptionCounts,
+  instanceByCode,
+  instanceBySerial,
+  listExceptions,
+  listInstances,
+  markExceptionReviewed,
+  offerRedemptions,
+} from './redemption-reports.repository.ts'
 import { classifyScan } from './scan.ts'
 
 /**
@@ -70,22 +80,32 @@ export async function redemptionSummary(ctx: Ctx, s: RedemptionSettings, q: { fr
   }
 }
 
-export async function redemptionExceptions(ctx: Ctx, q: { open: boolean; limit: number }) {
+export async function redemptionExceptions(ctx: Ctx, q: { open: boolean; limit: number }): Promise<ExceptionsResult> {
   const rows = await listExceptions(ctx.db, q.open, q.limit)
+  return { exceptions: rows.map(toException) }
+}
+
+/** Marks an exception reviewed, with an optional note; idempotent (the first review stands). */
+export async function reviewException(ctx: Ctx, input: { id: number; note?: string }): Promise<RedemptionException> {
+  const row = await markExceptionReviewed(ctx.db, input.id, ctx.now(), input.note ?? null)
+  if (!row) throw notFound(`no redemption exception ${input.id}`)
+  return toException(row)
+}
+
+function toException(e: Selectable<DB['redemption_exception']>): RedemptionException {
   return {
-    exceptions: rows.map((e) => ({
-      id: e.id,
-      kind: e.kind,
-      code: e.code,
-      offerId: e.offer_id,
-      storeId: e.store_id,
-      transactionId: e.transaction_id,
-      lane: e.lane,
-      occurredAt: e.occurred_at.toISOString(),
-      otherStoreId: e.other_store_id,
-      otherTransactionId: e.other_transaction_id,
-      createdAt: e.created_at.toISOString(),
-      reviewedAt: e.reviewed_at === null ? null : e.reviewed_at.toISOString(),
-    })),
+    id: e.id,
+    kind: e.kind,
+    code: e.code,
+    offerId: e.offer_id,
+    storeId: e.store_id,
+    transactionId: e.transaction_id,
+    lane: e.lane,
+    occurredAt: e.occurred_at.toISOString(),
+    otherStoreId: e.other_store_id,
+    otherTransactionId: e.other_transaction_id,
+    createdAt: e.created_at.toISOString(),
+    reviewedAt: e.reviewed_at === null ? null : e.reviewed_at.toISOString(),
+    note: e.note,
   }
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { DB, RedemptionSource } from '../../db/schema.ts'
 import { type HouseholdFacts, type InstanceFacts, parseReward } from './redemption-rules.ts'
+import type { RedemptionResult } from './redemptions.schemas.ts'
 
 // Lookups and the one-time claim of offer instances. Every write that decides something is a
 // single conditional statement, so concurrent lanes are settled by PostgreSQL row locks, never by
@@ -128,71 +129,33 @@ function toFacts(r: InstanceRow): InstanceFacts {
   }
 }
 
-export interface Claim {
-  readonly storeId: string
-  readonly transactionId: string
-  readonly lane: string | null
-  readonly at: Date
-  /** Instance codes (sorted, so concurrent claims lock rows in one order) and their discounts. */
-  readonly codes: readonly string[]
-  readonly discounts: readonly number[]
+export interface Settlement {
+  readonly header: RedemptionHeader
+  /** The candidates in the answer's order. */
+  readonly applied: readonly { code: string; offerId: string; sku: string; discountCents: number; instanceCode: string }[]
+  /** What was refused before any claim. */
+  readonly rejected: readonly { code: string; reason: string }[]
 }
 
 /**
- * Claims the instances still unredeemed, charges each offer's redemption budget, and writes the
- * redemption lines, in one statement. Returns, per instance won, whether its offer's budget took it:
- * the caller releases the instances whose budget refused (releaseInstances) in the same transaction.
- * An instance another lane holds is simply not returned: the UPDATE waits for that lane's
- * transaction and then sees redeemed_at set.
+ * Settles a commit in one statement, the `redeem_settle` function of migration 0008: takes the
+ * idempotency key (a request racing another with the same key waits for it, then finds the key
+ * taken), claims the candidates still unredeemed with a conditional UPDATE (a lane that finds an
+ * instance locked by another waits for it to commit, then sees redeemed_at set: of twenty lanes
+ * committing one code exactly one gets it), charges each offer's redemption budget with an upsert
+ * whose WHERE is judged on the latest committed counts, writes the redemption lines, gives back
+ * what a budget refused, and stores the answer under the key. Returns that answer, or null when
+ * the key was already taken (then nothing was written). One round trip, where BEGIN, claim,
+ * release, key and COMMIT took five.
  */
-export async function claimInstances(trx: Kysely<DB>, c: Claim): Promise<Map<string, boolean>> {
-  const r = await sql<{ code: string; within_budget: boolean }>`/* redeem_claim */
-    WITH cand AS (
-      SELECT * FROM unnest(${c.codes}::text[], ${c.discounts}::int4[]) AS c(code, discount)
-    ), claimed AS (
-      UPDATE offer_instance i
-      SET redeemed_at = ${c.at}, redeemed_store_id = ${c.storeId}, redeemed_transaction_id = ${c.transactionId}
-      FROM cand c
-      WHERE i.code = c.code AND i.redeemed_at IS NULL
-      RETURNING i.code, i.offer_id, i.household_id, i.sku, c.discount
-    ), wanted AS (
-      SELECT offer_id, count(*)::int4 AS n, sum(discount)::int8 AS cents FROM claimed GROUP BY offer_id
-    ), budget AS (
-      -- The counter row is locked by the upsert and its WHERE judged on the latest committed counts,
-      -- so concurrent lanes charge one budget one after the other: the first N win, whatever the timing.
-      INSERT INTO offer_budget AS b (offer_id, redeemed_count, redeemed_cents, budget_count, budget_cents)
-      SELECT w.offer_id, w.n, w.cents, o.budget_count, o.budget_cents
-      FROM wanted w LEFT JOIN LATERAL (SELECT budget_count, budget_cents FROM offer WHERE id = w.offer_id OFFSET 0) o ON true
-      WHERE (o.budget_count IS NULL OR w.n <= o.budget_count) AND (o.budget_cents IS NULL OR w.cents <= o.budget_cents)
-      ORDER BY w.offer_id
-      ON CONFLICT (offer_id) DO UPDATE
-        SET redeemed_count = b.redeemed_count + excluded.redeemed_count,
-            redeemed_cents = b.redeemed_cents + excluded.redeemed_cents,
-            budget_count = excluded.budget_count,
-            budget_cents = excluded.budget_cents
-        WHERE (excluded.budget_count IS NULL OR b.redeemed_count + excluded.redeemed_count <= excluded.budget_count)
-          AND (excluded.budget_cents IS NULL OR b.redeemed_cents + excluded.redeemed_cents <= excluded.budget_cents)
-      RETURNING b.offer_id
-    ), lines AS (
-      INSERT INTO redemption_line (store_id, transaction_id, code, household_id, offer_id, sku, discount_cents, lane, redeemed_at)
-      SELECT ${c.storeId}, ${c.transactionId}, k.code, k.household_id, k.offer_id, k.sku, k.discount, ${c.lane}, ${c.at}
-      FROM claimed k WHERE k.offer_id IN (SELECT offer_id FROM budget)
-      RETURNING code
-    )
-    SELECT k.code, k.offer_id IN (SELECT offer_id FROM budget) AS within_budget FROM claimed k`.execute(trx)
-  return new Map(r.rows.map((x) => [x.code, x.within_budget]))
-}
-
-/** Gives back instances this transaction claimed but may not keep (their offer's budget refused). */
-export async function releaseInstances(trx: Kysely<DB>, storeId: string, transactionId: string, codes: readonly string[]): Promise<void> {
-  if (codes.length === 0) return
-  await trx
-    .updateTable('offer_instance')
-    .set({ redeemed_at: null, redeemed_store_id: null, redeemed_transaction_id: null })
-    .where('code', '=', sql<string>`ANY(${codes}::text[])`)
-    .where('redeemed_store_id', '=', storeId)
-    .where('redeemed_transaction_id', '=', transactionId)
-    .execute()
+export async function settleRedemption(db: Kysely<DB>, s: Settlement): Promise<RedemptionResult | null> {
+  const h = s.header
+  const order = [...s.applied].sort((a, b) => (a.instanceCode < b.instanceCode ? -1 : a.instanceCode > b.instanceCode ? 1 : 0))
+  const r = await sql<{ result: RedemptionResult | null }>`/* redeem_settle */
+    SELECT redeem_settle(${h.storeId}, ${h.transactionId}, ${h.lane}, ${h.householdId}::int8, ${h.source}, ${h.requestHash},
+                         ${h.createdAt}::timestamptz, ${h.occurredAt}::timestamptz, ${order.map((a) => a.instanceCode)}::text[],
+                         ${order.map((a) => a.discountCents)}::int4[], ${JSON.stringify(s.applied)}::jsonb, ${JSON.stringify(s.rejected)}::jsonb) AS result`.execute(db)
+  return r.rows[0]?.result ?? null
 }
 
 /** Which transaction holds each of these instances now (for double-redemption exceptions). */
@@ -213,25 +176,9 @@ export interface RedemptionHeader {
   readonly householdId: number | null
   readonly source: RedemptionSource
   readonly requestHash: string
-  readonly result: unknown
-  readonly discountCents: number
+  /** Business time: the lane's clock for offline replays and baskets, else the service's. */
   readonly occurredAt: Date
   readonly createdAt: Date
-}
-
-/**
- * Records the answer under its idempotency key, last in the redeeming transaction. False when the
- * key is taken: ON CONFLICT waits for a concurrent request with the same key to commit, and the
- * caller then rolls back and answers with what that one stored.
- */
-export async function insertRedemption(trx: Kysely<DB>, h: RedemptionHeader): Promise<boolean> {
-  const r = await sql<{ store_id: string }>`/* redeem_header */
-    INSERT INTO redemption (store_id, transaction_id, lane, household_id, source, request_hash, result, discount_cents, occurred_at, created_at)
-    VALUES (${h.storeId}, ${h.transactionId}, ${h.lane}, ${h.householdId}::int8, ${h.source}, ${h.requestHash}, ${JSON.stringify(h.result)}::jsonb,
-            ${h.discountCents}::int4, ${h.occurredAt}::timestamptz, ${h.createdAt}::timestamptz)
-    ON CONFLICT (store_id, transaction_id) DO NOTHING
-    RETURNING store_id`.execute(trx)
-  return r.rows.length > 0
 }
 
 export async function findRedemption(db: Kysely<DB>, storeId: string, transactionId: string) {

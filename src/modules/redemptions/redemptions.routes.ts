@@ -5,15 +5,18 @@ import type { Ctx } from '../../context.ts'
 import { AppError, forbidden } from '../../errors.ts'
 import { requireRole } from '../../plugins/auth.ts'
 import { mayActForStore } from '../auth/api-keys.service.ts'
-import { codeStatus, redemptionExceptions, redemptionSummary } from './redemption-reports.service.ts'
+import { codeStatus, redemptionExceptions, redemptionSummary, reviewException } from './redemption-reports.service.ts'
 import {
   codeParams,
   codeStatus as codeStatusSchema,
   commitBody,
+  exceptionParams,
   exceptionsQuery,
   exceptionsResult,
   quoteBody,
+  redemptionException,
   redemptionResult,
+  reviewBody,
   summaryQuery,
   summaryResult,
   voidBody,
@@ -61,5 +64,11 @@ export const redemptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
 
   app.get('/exceptions', { onRequest: analyst, schema: { querystring: exceptionsQuery, response: { 200: exceptionsResult } } }, async (request) =>
     redemptionExceptions(ctx(request), request.query),
+  )
+
+  app.post(
+    '/exceptions/:id/review',
+    { onRequest: analyst, schema: { params: exceptionParams, body: reviewBody, response: { 200: redemptionException } } },
+    async (request) => reviewException(ctx(request), { id: request.params.id, note: request.body?.note }),
   )
 }

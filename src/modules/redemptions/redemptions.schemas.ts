@@ -109,21 +109,26 @@ export const exceptionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })
 
-export const exceptionsResult = z.object({
-  exceptions: z.array(
-    z.object({
-      id: z.number().int(),
-      kind: z.string(),
-      code: z.string(),
-      offerId: z.string().nullable(),
-      storeId: z.string(),
-      transactionId: z.string(),
-      lane: z.string().nullable(),
-      occurredAt: z.string(),
-      otherStoreId: z.string().nullable(),
-      otherTransactionId: z.string().nullable(),
-      createdAt: z.string(),
-      reviewedAt: z.string().nullable(),
-    }),
-  ),
+export const redemptionException = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  code: z.string(),
+  offerId: z.string().nullable(),
+  storeId: z.string(),
+  transactionId: z.string(),
+  lane: z.string().nullable(),
+  occurredAt: z.string(),
+  otherStoreId: z.string().nullable(),
+  otherTransactionId: z.string().nullable(),
+  createdAt: z.string(),
+  reviewedAt: z.string().nullable(),
+  note: z.string().nullable(),
 })
+export type RedemptionException = z.infer<typeof redemptionException>
+
+export const exceptionsResult = z.object({ exceptions: z.array(redemptionException) })
+export type ExceptionsResult = z.infer<typeof exceptionsResult>
+
+export const exceptionParams = z.object({ id: z.coerce.number().int().positive() })
+/** Optional: a review without a note may send no body at all. */
+export const reviewBody = z.object({ note: z.string().trim().min(1).max(2000).optional() }).strict().nullish()

@@ -5,15 +5,14 @@ import { conflict } from '../../errors.ts'
 import type { Secret } from '../codes/codes.ts'
 import { type Applied, type Evaluation, evaluate, localDate, type Refused } from './redemption-rules.ts'
 import {
-  claimInstances,
   type ExceptionRow,
   findHouseholds,
   findInstances,
   findRedemption,
   holdersOf,
   insertExceptions,
-  insertRedemption,
-  releaseInstances,
+  type Settlement,
+  settleRedemption,
 } from './redemptions.repository.ts'
 import type { CommitInput, QuoteInput, RedemptionResult } from './redemptions.schemas.ts'
 import { withPrepared } from './prepared.ts'
@@ -41,7 +40,7 @@ export interface CommitOptions {
 
 /**
  * Redeems what applies, atomically, each instance at most once across all lanes (the claim is one
- * conditional UPDATE; see claimInstances). Idempotent by (storeId, transactionId): a replay gets the
+ * conditional UPDATE; see settleRedemption). Idempotent by (storeId, transactionId): a replay gets the
  * stored answer; the same key with another request is a conflict. Offline replays and baskets are
  * judged on their own day, and what the lane granted but the service refuses becomes an exception.
  */
@@ -53,13 +52,23 @@ export async function commitRedemption(outer: Ctx, s: RedemptionSettings, input:
   const ev = await decide(ctx, s, input, localDate(occurredAt, s.timeZone), !afterTheFact)
   // Our own instances already held by this very transaction: this is a replay.
   if (ev.rejected.some((r) => r.reason === 'already_redeemed' && isKey(r.redeemedBy, input))) return storedAnswer(ctx, input, hash, opts)
-  const meta = { source: opts.source, hash, afterTheFact, occurredAt }
-  try {
-    return await retryOnDeadlock(() => ctx.db.transaction().execute((trx) => settle({ ...ctx, db: trx }, input, ev, meta)))
-  } catch (err) {
-    if (err instanceof KeyTaken) return storedAnswer(ctx, input, hash, opts)
-    throw err
+  const source: RedemptionSource = opts.source === 'lane' && input.offline ? 'offline' : opts.source
+  const settlement: Settlement = {
+    header: { storeId: input.storeId, transactionId: input.transactionId, lane: input.lane, householdId: ev.householdId, source, requestHash: hash, occurredAt, createdAt: ctx.now() },
+    applied: ev.redeemed.map((a) => ({ code: a.code, offerId: a.offerId, sku: a.sku, discountCents: a.discountCents, instanceCode: a.instanceCode })),
+    rejected: ev.rejected.map((r) => ({ code: r.code, reason: r.reason })),
   }
+  // A lane online, the hot path: one statement settles it.
+  if (!afterTheFact) return (await retryOnDeadlock(() => settleRedemption(ctx.db, settlement))) ?? storedAnswer(ctx, input, hash, opts)
+  // After the fact, what the lane granted but the service refuses is recorded, in the same transaction.
+  const stored = await retryOnDeadlock(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      const result = await settleRedemption(trx, settlement)
+      if (result !== null) await insertExceptions(trx, await exceptionRows({ ...ctx, db: trx }, input, refusals(ev, result), occurredAt))
+      return result
+    }),
+  )
+  return stored ?? storedAnswer(ctx, input, hash, opts)
 }
 
 async function decide(ctx: Ctx, s: RedemptionSettings, input: QuoteInput, today: string, cardApplies: boolean): Promise<Evaluation> {
@@ -75,44 +84,15 @@ async function decide(ctx: Ctx, s: RedemptionSettings, input: QuoteInput, today:
   return evaluate({ scans, card: households.card, cardApplies, lists: households.lists, instances, items: input.items, today })
 }
 
-interface Meta {
-  readonly source: RedemptionSource
-  readonly hash: string
-  readonly afterTheFact: boolean
-  readonly occurredAt: Date
+/** Every refusal of the settled answer: those decided before the claim, then the candidates the claim lost. */
+function refusals(ev: Evaluation, result: RedemptionResult): Refused[] {
+  const lost = new Map(result.rejected.map((r) => [r.code, r.reason]))
+  const afterClaim = ev.redeemed.flatMap((a): Refused[] => {
+    const reason = lost.get(a.code)
+    return reason === undefined ? [] : [{ code: a.code, reason, instanceCode: a.instanceCode, offerId: a.offerId, origin: a.origin, redeemedBy: null }]
+  })
+  return [...ev.rejected, ...afterClaim]
 }
-
-/** One database transaction: claim, release what the budget refused, record exceptions, then the key (last). */
-async function settle(ctx: Ctx, input: CommitInput, ev: Evaluation, meta: Meta): Promise<RedemptionResult> {
-  const now = ctx.now()
-  const order = [...ev.redeemed].sort((a, b) => (a.instanceCode < b.instanceCode ? -1 : 1))
-  const won =
-    order.length === 0
-      ? new Map<string, boolean>()
-      : await claimInstances(ctx.db, { storeId: input.storeId, transactionId: input.transactionId, lane: input.lane, at: now, codes: order.map((a) => a.instanceCode), discounts: order.map((a) => a.discountCents) })
-  const redeemed: Applied[] = []
-  const rejected: Refused[] = [...ev.rejected]
-  const release: string[] = []
-  for (const a of ev.redeemed) {
-    const w = won.get(a.instanceCode)
-    if (w === true) redeemed.push(a)
-    else {
-      if (w === false) release.push(a.instanceCode)
-      rejected.push({ code: a.code, reason: w === false ? 'budget_exhausted' : 'already_redeemed', instanceCode: a.instanceCode, offerId: a.offerId, origin: a.origin, redeemedBy: null })
-    }
-  }
-  await releaseInstances(ctx.db, input.storeId, input.transactionId, release)
-  if (meta.afterTheFact) await insertExceptions(ctx.db, await exceptionRows(ctx, input, rejected, meta.occurredAt))
-  const result = toResult(redeemed, rejected)
-  const source = meta.source === 'lane' && input.offline ? 'offline' : meta.source
-  const header = { storeId: input.storeId, transactionId: input.transactionId, lane: input.lane, householdId: ev.householdId, source, requestHash: meta.hash }
-  const stored = await insertRedemption(ctx.db, { ...header, result, discountCents: result.totalDiscountCents, occurredAt: meta.occurredAt, createdAt: now })
-  if (!stored) throw new KeyTaken()
-  return result
-}
-
-/** Thrown inside the transaction to roll back its claims when another request owns the key. */
-class KeyTaken extends Error {}
 
 const EXCEPTION_KIND: Partial<Record<Refused['reason'], string>> = {
   already_redeemed: 'double_redemption',
