@@ -196,4 +196,13 @@ describe('the list cycle', () => {
     const codes = await sql<{ n: number; distinct: number }>`SELECT count(*)::int8 AS n, count(DISTINCT code)::int8 AS distinct FROM offer_instance`.execute(dbA.db)
     expect(codes.rows[0]!.n).toBe(codes.rows[0]!.distinct)
   })
+
+  it('stores on each offer instance the reward printed for it in the list snapshot', async () => {
+    const r = await sql<{ instances: number; same: number }>`
+      SELECT count(*)::int8 AS instances,
+             count(*) FILTER (WHERE i.reward = (SELECT e -> 'reward' FROM jsonb_array_elements(l.snapshot -> 'offers') e WHERE e ->> 'code' = i.code))::int8 AS same
+      FROM offer_instance i JOIN issued_list l ON l.list_code = i.list_code WHERE i.cycle_start = ${CYCLE}`.execute(dbA.db)
+    expect(r.rows[0]!.instances).toBeGreaterThan(0)
+    expect(r.rows[0]!.same).toBe(r.rows[0]!.instances)
+  })
 })

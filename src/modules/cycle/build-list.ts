@@ -99,6 +99,8 @@ export interface InstanceRow {
   readonly gs1Serial: string | null
   readonly offerId: string
   readonly sku: string
+  /** The reward as printed: checkout reads it from the instance instead of the list snapshot. */
+  readonly reward: Assignment['reward']
   readonly valueCents: number
   readonly minQuantity: number
   readonly validFrom: string
@@ -202,8 +204,8 @@ export function buildSnapshot(input: SnapshotInput): { snapshot: ListSnapshot; i
       const codes = a && input.codes.get(instanceKey(a))
       if (!a || !meta || !codes) return listItem(l, undefined)
       offers.push(offerInstance(a, meta, codes))
-      const { valueCents, minQuantity, validFrom, expiresOn, offerId, sku } = a
-      instances.push({ code: codes.code, gs1Serial: codes.gs1Serial, offerId, sku, valueCents, minQuantity, validFrom, expiresOn })
+      const { valueCents, minQuantity, validFrom, expiresOn, offerId, sku, reward } = a
+      instances.push({ code: codes.code, gs1Serial: codes.gs1Serial, offerId, sku, reward, valueCents, minQuantity, validFrom, expiresOn })
       return listItem(l, codes.code)
     }),
   }))

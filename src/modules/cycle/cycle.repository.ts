@@ -101,6 +101,8 @@ export interface IssuedListRow {
     gs1Serial: string | null
     offerId: string
     sku: string
+    /** The printed reward ({ kind, amountCents | percent | priceCents }), stored as jsonb. */
+    reward: unknown
     valueCents: number
     minQuantity: number
     validFrom: string
@@ -137,6 +139,7 @@ export async function insertLists(trx: Kysely<DB>, start: string, lists: readonl
       list_code: l.listCode,
       offer_id: i.offerId,
       sku: i.sku,
+      reward: JSON.stringify(i.reward),
       value_cents: i.valueCents,
       min_quantity: i.minQuantity,
       valid_from: i.validFrom,
