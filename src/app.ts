@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts'
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts'
 import { householdRoutes } from './modules/households/households.routes.ts'
 import { offerRoutes } from './modules/offers/offers.routes.ts'
+import type { ModelSettings } from './modules/predictions/predictions.service.ts'
 import { redemptionRoutes } from './modules/redemptions/redemptions.routes.ts'
 import type { RedemptionSettings } from './modules/redemptions/redemptions.service.ts'
 import { profileRoutes } from './modules/segments/profile.routes.ts'
@@ -23,6 +24,8 @@ export interface AppDeps {
   readonly now?: () => Date
   /** Loyalty/segment thresholds: segmentParams(config); default: the documented defaults. */
   readonly segments?: SegmentParams
+  /** The list model's settings for profile predictions: listModelSettings(config); default: the documented ones. */
+  readonly predictions?: ModelSettings
   /** Code secret and store time zone for checkout redemption; without them /v1/redemptions answers 503. */
   readonly redemption?: RedemptionSettings
 }
@@ -57,7 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { ...services, prefix: '/v1/products' })
   await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
   await app.register(offerRoutes, { ...services, prefix: '/v1/offers' })
-  await app.register(profileRoutes, { ...services, segments: deps.segments, prefix: '/v1/households' })
+  await app.register(profileRoutes, { ...services, segments: deps.segments, predictions: deps.predictions, prefix: '/v1/households' })
   await app.register(redemptionRoutes, { ...services, prefix: '/v1/redemptions' })
   return app
 }

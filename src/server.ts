@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import type { CliRuntime } from './cli/runtime.ts'
 import { resolveCodeSecret } from './modules/codes/code-secret.ts'
+import { listModelSettings } from './modules/predictions/household-scorer.ts'
 import { segmentParams } from './modules/segments/segments.model.ts'
 
 /**
@@ -10,7 +11,7 @@ import { segmentParams } from './modules/segments/segments.model.ts'
  */
 export async function serve(rt: CliRuntime): Promise<void> {
   const redemption = { codeSecret: await resolveCodeSecret(rt.config), timeZone: rt.config.storeTimeZone }
-  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config), redemption })
+  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config), predictions: listModelSettings(rt.config), redemption })
   let stopped!: () => void
   const done = new Promise<void>((resolve) => (stopped = resolve))
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

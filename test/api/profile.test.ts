@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
+import { DEFAULT_SETTINGS, isoToDay, predictLists } from '../../src/modules/predictions/predictions.service.ts'
 import { explainPredictions } from '../../src/modules/segments/profile.service.ts'
 import { DEFAULT_SEGMENT_PARAMS } from '../../src/modules/segments/segments.model.ts'
 import { authHeader, buildTestApp } from '../helpers/app.ts'
@@ -60,13 +61,27 @@ describe('GET /v1/households/:cardNumber/profile', () => {
       tier: 'platinum',
       segments: expect.arrayContaining([{ category: MILK, brandLoyalty: 'store-loyal', usage: expect.any(String), units: 20, nationalShare: 0 }]),
       attributes: { petOwner: true, baby: false, produceHeavy: false },
-      predictions: [],
     })
     expect(body.rfm).toMatchObject({ code: `${body.rfm.r}${body.rfm.f}${body.rfm.m}`, recencyDays: 0, frequency: 10, monetaryCents: 40_000 })
     // ranked against the smaller household: the more recent, frequent, bigger spender scores higher
     const other = (await profile('5001', '?asOf=2026-03-09')).json()
     for (const k of ['r', 'f', 'm'] as const) expect(body.rfm[k]).toBeGreaterThan(other.rfm[k])
-    expect(other).toMatchObject({ qualified: false, tier: 'lead' })
+    expect(other).toMatchObject({ qualified: false, tier: 'lead', predictions: [] })
+  })
+
+  it("lists the household's top predictions as pantry predict gives them, each with its reason", async () => {
+    const body = (await profile('4002', '?asOf=2026-03-09')).json()
+    const loyal = { ...DEFAULT_SETTINGS, customers: 'loyal' as const, loyalty: { weeklyCents: 2_500, weeks: 8 } }
+    const listed = []
+    for await (const p of predictLists(tdb.ctx, loyal, isoToDay('2026-03-09')!, 10)) listed.push(p)
+    const mine = listed.find((p) => p.householdId === 'H-1')!
+    expect(body.predictions).toEqual(await explainPredictions(tdb.ctx, mine.items, new Date('2026-03-09T00:00:00Z')))
+    expect(body.predictions.map((p: { sku: string }) => p.sku).sort()).toEqual(['DOG', 'MILK-S'])
+    expect(body.predictions.find((p: { sku: string }) => p.sku === 'MILK-S')).toMatchObject({
+      name: 'Store Milk 1 GAL',
+      lastPurchased: '2026-03-08',
+      reason: expect.stringMatching(/^bought every ~\d+ days, last on Mar 8, /),
+    })
   })
 
   it('defaults asOf to the injected clock', async () => {
@@ -122,7 +137,7 @@ describe('GET /v1/households/:cardNumber/profile', () => {
     const strict = await buildApp({ db, log: testLog, now: () => clock, segments: { ...DEFAULT_SEGMENT_PARAMS, loyalWeeklyCents: 5_000 } })
     try {
       const res = await strict.inject({ method: 'GET', url: '/v1/households/4001/profile?asOf=2026-03-09', headers: analyst })
-      expect(res.json()).toMatchObject({ qualified: false, weeklySpendCents: 4_000 })
+      expect(res.json()).toMatchObject({ qualified: false, weeklySpendCents: 4_000, predictions: [] })
     } finally {
       await strict.close()
     }
@@ -137,8 +152,8 @@ describe('explainPredictions', () => {
       { sku: 'GONE', probability: 0.2, expectedDate: '2026-04-20', cycleDays: 60, lastPurchased: '2026-02-19' },
     ]
     expect(await explainPredictions(tdb.ctx, items, asOf)).toEqual([
-      { sku: 'MILK-S', name: 'Store Milk 1 GAL', probability: 0.91, expectedDate: '2026-03-09', cycleDays: 7, reason: 'bought every ~7 days, last on Mar 8, due now' },
-      { sku: 'GONE', name: 'GONE', probability: 0.2, expectedDate: '2026-04-20', cycleDays: 60, reason: 'bought every ~9 weeks, last on Feb 19, due around Apr 20' },
+      { sku: 'MILK-S', name: 'Store Milk 1 GAL', probability: 0.91, expectedDate: '2026-03-09', cycleDays: 7, lastPurchased: '2026-03-08', reason: 'bought every ~7 days, last on Mar 8, due now' },
+      { sku: 'GONE', name: 'GONE', probability: 0.2, expectedDate: '2026-04-20', cycleDays: 60, lastPurchased: '2026-02-19', reason: 'bought every ~9 weeks, last on Feb 19, due around Apr 20' },
     ])
   })
 })

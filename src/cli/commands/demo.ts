@@ -13,6 +13,7 @@ import { localDate } from '../../modules/cycle/cycle-dates.ts'
 import { paramsFromConfig } from '../../modules/cycle/cycle.params.ts'
 import { runDemo } from '../../modules/demo/demo.service.ts'
 import { resolveCodeSecret } from '../../modules/codes/code-secret.ts'
+import { listModelSettings } from '../../modules/predictions/household-scorer.ts'
 import { segmentParams } from '../../modules/segments/segments.model.ts'
 import { phaseBars } from '../phase-bars.ts'
 import { CliError } from '../runtime.ts'
@@ -122,7 +123,7 @@ async function withDemoRuntime<T>(fn: (config: Config, rt: DemoRuntime) => Promi
   try {
     await migrateToLatest(conn.db)
     const secret = await resolveCodeSecret(config)
-    const app = await buildApp({ db: conn.db, log, bodyLimit: config.http.bodyLimit, segments: segmentParams(config), redemption: { codeSecret: secret, timeZone: config.storeTimeZone } })
+    const app = await buildApp({ db: conn.db, log, bodyLimit: config.http.bodyLimit, segments: segmentParams(config), predictions: listModelSettings(config), redemption: { codeSecret: secret, timeZone: config.storeTimeZone } })
     await app.listen({ port: 0, host: '127.0.0.1' })
     try {
       return await fn(config, { ctx: { db: conn.db, log, now: () => new Date() }, app, secret })

@@ -1,6 +1,8 @@
 import type { Ctx } from '../../context.ts'
 import { badRequest, notFound } from '../../errors.ts'
-import type { PredictedItem } from '../predictions/predictions.service.ts'
+import { createPopulationFits, type PopulationFits, predictHousehold } from '../predictions/household-scorer.ts'
+import { DEFAULT_SETTINGS, type ModelSettings, type PredictedItem } from '../predictions/predictions.service.ts'
+import { MS_PER_DAY } from '../predictions/predictions.repository.ts'
 import { predictionReason } from './prediction-reason.ts'
 import { householdByCard, productNames } from './segments.repository.ts'
 import { DEFAULT_SEGMENT_PARAMS, isQualified, type SegmentParams, weeklySpendCents } from './segments.model.ts'
@@ -19,9 +21,10 @@ export type ProfilePrediction = ProfileDto['predictions'][number]
  */
 export async function householdProfile(
   ctx: Ctx,
-  input: { cardNumber: string; asOf?: string; params?: SegmentParams },
+  input: { cardNumber: string; asOf?: string; params?: SegmentParams; predictions?: ProfileModel },
 ): Promise<ProfileDto> {
   const p = input.params ?? DEFAULT_SEGMENT_PARAMS
+  const model = input.predictions ?? { settings: defaultModelSettings(p), fits: createPopulationFits(1) }
   const asOf = resolveAsOf(ctx, input.asOf)
   const hh = await householdByCard(ctx.db, input.cardNumber)
   if (!hh) throw notFound(`no household has card ${input.cardNumber}`)
@@ -32,7 +35,7 @@ export async function householdProfile(
     householdValues(ctx, { asOf, params: p, householdId: id }),
     brandSegments(ctx, { asOf, params: p, householdId: id }),
     householdAttributes(ctx, { asOf, householdId: id }),
-    topPredictions(ctx, id, asOf, PROFILE_PREDICTIONS),
+    topPredictions(ctx, model, { householdId: id, asOf, n: PROFILE_PREDICTIONS }),
   ])
   const v = values[0]
   const a = attributes[0]
@@ -70,15 +73,27 @@ function resolveAsOf(ctx: Ctx, asOf: string | undefined): Date {
   return t
 }
 
+/** The model behind a profile's predictions: its settings and the app's memoized population fits. */
+export interface ProfileModel {
+  readonly settings: ModelSettings
+  readonly fits: PopulationFits
+}
+
+/** The printed lists' model (loyal customers) under these loyalty thresholds, for an app given no Config. */
+export function defaultModelSettings(p: SegmentParams): ModelSettings {
+  return { ...DEFAULT_SETTINGS, customers: 'loyal', loyalty: { weeklyCents: p.loyalWeeklyCents, weeks: p.loyalWeeks } }
+}
+
 /**
- * The household's top `n` predicted items as of T, each with its reason. Delegates to the
- * predictions service for the scores; that service scores whole populations only (predictLists
- * streams every household through a population fit), which is far too heavy per request, so
- * until it exports a per-household entry point this returns no items. Wiring it is one call:
- * explainPredictions(ctx, (await scoreOne(ctx, householdId, asOf)).slice(0, n), asOf).
+ * The household's top `n` predicted items as of the start of T's UTC day, each with its reason:
+ * what `pantry predict --as-of <that day>` prints for it (the list model's scope, so a household
+ * that would get no list line gets none here). The first call for a day fits the population
+ * (seconds); later ones reuse the fit and read only this household's history.
  */
-export async function topPredictions(_ctx: Ctx, _householdId: number, _asOf: Date, _n: number): Promise<ProfilePrediction[]> {
-  return []
+export async function topPredictions(ctx: Ctx, model: ProfileModel, input: { householdId: number; asOf: Date; n: number }): Promise<ProfilePrediction[]> {
+  const asOfDay = Math.floor(input.asOf.getTime() / MS_PER_DAY)
+  const items = await predictHousehold(ctx, model.fits, { settings: model.settings, householdId: input.householdId, asOfDay, top: input.n })
+  return explainPredictions(ctx, items, input.asOf)
 }
 
 /** Adds product names and the shopper-words reason to predicted items (order kept). */
@@ -91,6 +106,7 @@ export async function explainPredictions(ctx: Ctx, items: readonly PredictedItem
     probability: i.probability,
     expectedDate: i.expectedDate,
     cycleDays: i.cycleDays,
+    lastPurchased: i.lastPurchased,
     reason: predictionReason(i, asOf),
   }))
 }

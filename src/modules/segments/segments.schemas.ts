@@ -66,6 +66,7 @@ export const profileDto = z.object({
       probability: z.number(),
       expectedDate: z.string(),
       cycleDays: z.number(),
+      lastPurchased: z.string(),
       reason: z.string(),
     }),
   ),
