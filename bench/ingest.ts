@@ -1,10 +1,14 @@
-// npm run bench:ingest [-- --baskets 8000 --clients 32 --batch-clients 4]
+// npm run bench:ingest [-- --baskets 8000 --clients 32 --batch-clients 4 --legs single,batch]
 //
 // Loads the same realistic baskets (~30 lines each) into a fresh database three ways and compares
 // each with a plain COPY of the same rows into the same schema, measured in the same run:
 //   COPY (floor) · HTTP single baskets (a lane posting live) · HTTP batches of 100 (a store catching up)
 // The API runs as a real `pantry serve` child process; the clients are keep-alive HTTP in this one.
+// Besides wall-clock rates it reports CPU time per 1,000 lines (server process, PostgreSQL backends,
+// this client) from /proc, and the load average: on a shared machine CPU per line is the steadier
+// figure, and the ratio of CPU per line is what the wall-clock ratio tends to on an idle machine.
 import http from 'node:http'
+import { loadavg } from 'node:os'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
@@ -13,6 +17,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { createApiKey } from '../src/modules/auth/api-keys.service.ts'
 import { type BenchDb, benchLog, createBenchDb, fmt, percentile } from './lib/bench-db.ts'
 import { type BenchBasket, makeBaskets } from './lib/baskets.ts'
+import { type CpuUse, startCpuMeter } from './lib/cpu-meter.ts'
 import { startServer } from './lib/serve-child.ts'
 
 const { values: args } = parseArgs({
@@ -21,6 +26,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '32' },
     'batch-clients': { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '100' },
+    legs: { type: 'string', default: 'single,batch' },
   },
 })
 const N = Number(args.baskets)
@@ -31,7 +37,10 @@ interface Leg {
   lines: number
   seconds: number
   latencies?: number[]
+  cpu: CpuUse
+  load: number
 }
+const legsWanted = new Set(args.legs.split(','))
 
 const bdb = await createBenchDb(4)
 try {
@@ -47,13 +56,18 @@ try {
   legs.push(await copyLeg(bdb, baskets, lineCount))
   const server = await startServer(bdb.url)
   try {
-    await resetLines(bdb)
-    legs.push(await httpLeg('HTTP single baskets', server.port, key, baskets.map((b) => JSON.stringify(b)), lineCount, Number(args.clients)))
-    await resetLines(bdb)
-    const size = Number(args['batch-size'])
-    const batches: string[] = []
-    for (let i = 0; i < baskets.length; i += size) batches.push(JSON.stringify({ transactions: baskets.slice(i, i + size) }))
-    legs.push(await httpLeg(`HTTP batches of ${size}`, server.port, key, batches, lineCount, Number(args['batch-clients'])))
+    const pid = server.child.pid!
+    if (legsWanted.has('single')) {
+      await resetLines(bdb)
+      legs.push(await httpLeg(bdb, pid, 'HTTP single baskets', server.port, key, baskets.map((b) => JSON.stringify(b)), lineCount, Number(args.clients)))
+    }
+    if (legsWanted.has('batch')) {
+      await resetLines(bdb)
+      const size = Number(args['batch-size'])
+      const batches: string[] = []
+      for (let i = 0; i < baskets.length; i += size) batches.push(JSON.stringify({ transactions: baskets.slice(i, i + size) }))
+      legs.push(await httpLeg(bdb, pid, `HTTP batches of ${size}`, server.port, key, batches, lineCount, Number(args['batch-clients'])))
+    }
   } finally {
     server.child.kill('SIGTERM')
   }
@@ -83,6 +97,7 @@ async function copyLeg(db: BenchDb, baskets: BenchBasket[], lineCount: number): 
   for (const b of baskets) await sql`SELECT pantry_ensure_line_partition(${b.occurredAt}::timestamptz)`.execute(db.db)
   const client = await db.pool.connect()
   try {
+    const meter = await startCpuMeter(db.db, Number.NaN)
     const started = performance.now()
     await client.query('BEGIN')
     const ids: number[] = []
@@ -97,7 +112,8 @@ async function copyLeg(db: BenchDb, baskets: BenchBasket[], lineCount: number): 
       client.query(copyFrom('COPY transaction_line (household_id, occurred_at, transaction_id, line_no, sku, quantity, unit_price_cents, discount_cents) FROM STDIN')),
     )
     await client.query('COMMIT')
-    return { name: 'COPY (floor)', lines: lineCount, seconds: (performance.now() - started) / 1000 }
+    const seconds = (performance.now() - started) / 1000
+    return { name: 'COPY (floor)', lines: lineCount, seconds, cpu: await meter.stop(), load: loadavg()[0]! }
   } finally {
     client.release()
   }
@@ -119,10 +135,11 @@ function* linesTsv(baskets: BenchBasket[], ids: number[], cards: Map<string, num
   if (chunk) yield chunk
 }
 
-async function httpLeg(name: string, port: number, key: string, bodies: string[], lineCount: number, clients: number): Promise<Leg> {
+async function httpLeg(db: BenchDb, serverPid: number, name: string, port: number, key: string, bodies: string[], lineCount: number, clients: number): Promise<Leg> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients })
   const latencies: number[] = []
   let next = 0
+  const meter = await startCpuMeter(db.db, serverPid)
   const started = performance.now()
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -136,8 +153,9 @@ async function httpLeg(name: string, port: number, key: string, bodies: string[]
     }),
   )
   const seconds = (performance.now() - started) / 1000
+  const cpu = await meter.stop()
   agent.destroy()
-  return { name, lines: lineCount, seconds, latencies: latencies.sort((a, b) => a - b) }
+  return { name, lines: lineCount, seconds, latencies: latencies.sort((a, b) => a - b), cpu, load: loadavg()[0]! }
 }
 
 function post(agent: http.Agent, port: number, key: string, body: string): Promise<number> {
@@ -159,11 +177,20 @@ function report(legs: Leg[], baskets: number, lines: number): void {
   const floor = legs[0]!
   const floorRate = floor.lines / floor.seconds
   console.log(`\nbench:ingest — ${fmt(baskets)} baskets, ${fmt(lines)} lines (~${fmt(lines / baskets, 1)} per basket)\n`)
-  console.log('leg                        lines/s    p50 ms   p99 ms   vs COPY')
+  const perK = (ms: number, l: Leg) => (Number.isNaN(ms) ? '-' : fmt((ms / l.lines) * 1000, 1))
+  const cpuOf = (l: Leg) => (Number.isNaN(l.cpu.serverMs) ? 0 : l.cpu.serverMs) + l.cpu.dbMs
+  console.log('                                                             CPU ms per 1,000 lines')
+  console.log('leg                        lines/s    p50 ms   p99 ms   vs COPY   server       db   client  vs COPY   load')
   for (const l of legs) {
     const rate = l.lines / l.seconds
     const p50 = l.latencies ? fmt(percentile(l.latencies, 50), 1) : '-'
     const p99 = l.latencies ? fmt(percentile(l.latencies, 99), 1) : '-'
-    console.log(`${l.name.padEnd(24)} ${fmt(rate).padStart(9)} ${p50.padStart(9)} ${p99.padStart(8)} ${fmt((rate / floorRate) * 100).padStart(8)}%`)
+    // COPY's CPU is its backend plus this process formatting rows; the HTTP legs' is server plus backends.
+    const floorCpu = floor.cpu.dbMs + floor.cpu.clientMs
+    const cpu = l === floor ? floorCpu : cpuOf(l)
+    console.log(
+      `${l.name.padEnd(24)} ${fmt(rate).padStart(9)} ${p50.padStart(9)} ${p99.padStart(8)} ${fmt((rate / floorRate) * 100).padStart(8)}%` +
+        ` ${perK(l.cpu.serverMs, l).padStart(8)} ${perK(l.cpu.dbMs, l).padStart(8)} ${perK(l.cpu.clientMs, l).padStart(8)} ${fmt((floorCpu / cpu) * 100).padStart(7)}%  ${fmt(l.load, 2).padStart(5)}`,
+    )
   }
 }

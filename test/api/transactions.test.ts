@@ -125,6 +125,24 @@ describe('POST /v1/transactions', () => {
     expect(hh).toMatchObject({ external_id: 'card-777', enrolled_via: 'pos', opted_in: false })
   })
 
+  it('stores SKUs with tabs, newlines and backslashes verbatim', async () => {
+    const skus = ['A\tB', 'C\\N', 'line\nbreak', 'cr\rx', 'épicerie «bio»']
+    const res = await post(basket('ESC', { items: skus.map((sku) => ({ sku, quantity: 1.25, unitPriceCents: 100 })) }))
+    expect(res.statusCode).toBe(201)
+    const lines = await tdb.db.selectFrom('transaction_line').select(['sku', 'quantity', 'line_no']).orderBy('line_no').execute()
+    expect(lines.map((l) => [l.line_no, l.sku, l.quantity])).toEqual(skus.map((sku, i) => [i + 1, sku, 1.25]))
+  })
+
+  it('stores each basket once when concurrent batches overlap, and opens a new month once', async () => {
+    // Every batch carries a basket of a month no test has used yet, and shares baskets with the others.
+    const month = '2025-02-10T12:00:00Z'
+    const batches = Array.from({ length: 6 }, (_, k) => [basket(`O${k}`, { occurredAt: month }), basket(`SHARED${k % 2}`), basket('SHARED-ALL')])
+    const results = await Promise.all(batches.map((b) => post(b)))
+    expect(results.map((r) => r.statusCode)).toEqual(Array(6).fill(200))
+    expect(await count('pos_transaction')).toBe(6 + 2 + 1)
+    expect(await count('transaction_line')).toBe(2 * 9)
+  })
+
   it('answers 400 problem+json for malformed JSON, naming the body', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/transactions', headers: { ...pos, 'content-type': 'application/json' }, payload: '{"id": "T1",' })
     expect(res.statusCode).toBe(400)

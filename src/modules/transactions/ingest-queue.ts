@@ -14,6 +14,12 @@ interface Waiting {
  * Baskets that arrive while earlier groups are being written wait and go in together, as one
  * transaction (each still all-or-nothing and idempotent: see ingestBaskets). At low load a basket
  * is written at once, alone; under load groups grow by themselves, with no timer.
+ *
+ * One group is in flight at a time unless a backlog of `parallelFrom` baskets is waiting: fewer,
+ * larger groups cost less per basket (round trips, commits), and concurrent groups contend in
+ * PostgreSQL for the same store and card rows (FOR KEY SHARE from the foreign key and the card
+ * lookup). Measured with 32 lanes (bench:ingest): 4 groups in flight cost ~70 ms of server and
+ * database CPU per 1,000 lines, one at a time ~48 ms, at the same throughput.
  */
 export class IngestQueue {
   private readonly waiting: Waiting[] = []
@@ -21,11 +27,13 @@ export class IngestQueue {
   private readonly ctx: Ctx
   private readonly maxInFlight: number
   private readonly maxGroup: number
+  private readonly parallelFrom: number
 
-  constructor(ctx: Ctx, maxInFlight = 4, maxGroup = 500) {
+  constructor(ctx: Ctx, maxInFlight = 4, maxGroup = 500, parallelFrom = 100) {
     this.ctx = ctx
     this.maxInFlight = maxInFlight
     this.maxGroup = maxGroup
+    this.parallelFrom = parallelFrom
   }
 
   submit(basket: BasketInput): Promise<IngestOutcome> {
@@ -36,7 +44,7 @@ export class IngestQueue {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+    while (this.waiting.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.waiting.length >= this.parallelFrom))) {
       const group = this.waiting.splice(0, this.maxGroup)
       this.inFlight++
       ingestBaskets(

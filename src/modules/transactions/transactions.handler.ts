@@ -6,7 +6,7 @@ import type { RedemptionResult } from '../redemptions/redemptions.schemas.ts'
 import type { RedemptionSettings } from '../redemptions/redemptions.service.ts'
 import type { IngestQueue } from './ingest-queue.ts'
 import { ingestBaskets } from './transactions.service.ts'
-import { type BasketInput, type BasketResult, basketSchema, MAX_BATCH } from './transactions.schemas.ts'
+import { type BasketInput, type BasketResult, MAX_BATCH, parseBasket } from './transactions.schemas.ts'
 
 type Reply =
   | { status: 201; body: { id: string; storeId: string; status: 'accepted'; lines: number; redemption?: RedemptionResult } }
@@ -68,7 +68,7 @@ function asBatch(body: unknown): unknown[] | undefined {
 type Checked = { ok: true; basket: BasketInput } | { ok: false; id: string | null; storeId: string | null; errors: FieldError[] }
 
 function check(raw: unknown, prefix: string, now: Date): Checked {
-  const r = basketSchema.safeParse(raw)
+  const r = parseBasket(raw)
   if (!r.success) {
     const o = isObject(raw) ? raw : {}
     return {

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Ctx } from '../../context.ts'
+import { poolOf } from '../../db/database.ts'
+import { openSession } from '../imports/pg-session.ts'
 import {
   basketKey,
+  copyLines,
   ensureLinePartitions,
   ensureProducts,
-  ensureStores,
   type HeaderRow,
   insertHeaders,
-  insertLines,
   type LineColumns,
   rememberSkus,
   resolveCards,
@@ -41,27 +42,42 @@ export async function ingestBaskets(ctx: Ctx, baskets: readonly BasketInput[]): 
   )
 }
 
-/** Returns the stored content hash of every basket key (new or already there). */
-function writeBaskets(
+/**
+ * Returns the stored content hash of every basket key (new or already there). One transaction on a
+ * connection of our own, so the lines can go in with COPY: the header insert claims each new basket
+ * (ON CONFLICT DO NOTHING … RETURNING), and only claimed baskets' lines are copied.
+ */
+async function writeBaskets(
   ctx: Ctx,
   unique: BasketInput[],
   hashes: string[],
   firstByKey: Map<string, number>,
   products: Map<string, string>,
 ): Promise<Map<string, string>> {
+  const pool = poolOf(ctx.db)
+  if (!pool) throw new Error('ingestion needs a database opened with createDb: it writes lines with COPY on a pooled connection')
   const newSkus = unknownSkus(ctx.db, [...products.keys()])
-  return ctx.db.transaction().execute(async (trx) => {
-    await ensureStores(trx, distinct(unique.map((b) => b.storeId)))
-    await ensureProducts(trx, newSkus, newSkus.map((s) => products.get(s)!))
-    const cards = await resolveCards(trx, distinct(unique.flatMap((b) => (b.cardNumber ? [b.cardNumber] : []))))
-    const headers = unique.map((b) => headerRow(b, cards, hashes[firstByKey.get(basketKey(b.storeId, b.id))!]!))
-    const created = await insertHeaders(trx, headers)
-    await insertLines(trx, lineColumns(unique, headers, created))
-    const replays = unique.filter((b) => !created.has(basketKey(b.storeId, b.id)))
-    const previous = await storedHashes(trx, replays.map((b) => ({ storeId: b.storeId, posId: b.id })))
-    for (const h of headers) if (created.has(basketKey(h.storeId, h.posId))) previous.set(basketKey(h.storeId, h.posId), h.contentHash)
-    return previous
-  })
+  const session = await openSession(pool)
+  let failed = true
+  try {
+    const stored = await session.db.transaction().execute(async (trx) => {
+      await ensureProducts(trx, newSkus, newSkus.map((s) => products.get(s)!))
+      const cardNumbers = distinct(unique.flatMap((b) => (b.cardNumber ? [b.cardNumber] : [])))
+      const cards = await resolveCards(trx, cardNumbers, distinct(unique.map((b) => b.storeId)))
+      const headers = unique.map((b) => headerRow(b, cards, hashes[firstByKey.get(basketKey(b.storeId, b.id))!]!))
+      const created = await insertHeaders(trx, headers)
+      await copyLines(session, lineColumns(unique, headers, created))
+      const replays = unique.filter((b) => !created.has(basketKey(b.storeId, b.id)))
+      const previous = await storedHashes(trx, replays.map((b) => ({ storeId: b.storeId, posId: b.id })))
+      for (const h of headers) if (created.has(basketKey(h.storeId, h.posId))) previous.set(basketKey(h.storeId, h.posId), h.contentHash)
+      return previous
+    })
+    failed = false
+    return stored
+  } finally {
+    // A connection that failed may be mid-COPY: closed rather than handed back.
+    session.release(failed)
+  }
 }
 
 
