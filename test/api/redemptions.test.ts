@@ -257,4 +257,30 @@ describe('voids and returns', () => {
     expect((await post()).statusCode).toBe(201)
     expect((await instanceState(tdb, l.codes[0]!)).redeemed_transaction_id).toBe('T2')
   })
+
+  it('two return baskets of one SKU in one batch restore two redemptions, latest first, once', async () => {
+    const l = await list(h1, '4001', [o1, o1])
+    await api.commit({ transactionId: 'T1', cardNumber: '4001', codes: [l.codes[0]!] })
+    await api.commit({ transactionId: 'T2', cardNumber: '4001', codes: [l.codes[1]!] })
+    expect(await budgetUse(tdb, 'O1')).toEqual({ count: 2, cents: 200 })
+    const pos = await authHeader(tdb, 'pos', ['S1'])
+    const ret = (id: string) => ({ id, storeId: 'S1', lane: '2', cardNumber: '4001', occurredAt: '2026-11-25T13:00:00-06:00', items: [{ sku: '1001', quantity: -1, unitPriceCents: 349 }] })
+    const first = await app.inject({ method: 'POST', url: '/v1/transactions', headers: pos, payload: [ret('RET1')] })
+    expect(first.statusCode).toBe(200)
+    // The latest redemption (T2's) went back with the first return basket.
+    expect((await instanceState(tdb, l.codes[1]!)).redeemed_at).toBeNull()
+    expect((await instanceState(tdb, l.codes[0]!)).redeemed_transaction_id).toBe('T1')
+    const batch = () => app.inject({ method: 'POST', url: '/v1/transactions', headers: pos, payload: [ret('RET1'), ret('RET2'), ret('RET3')] })
+    expect((await batch()).statusCode).toBe(200)
+    expect((await batch()).statusCode).toBe(200)
+    // RET1 replayed restores nothing more; RET2 takes T1's; RET3 finds none left.
+    expect((await instanceState(tdb, l.codes[0]!)).redeemed_at).toBeNull()
+    expect(await budgetUse(tdb, 'O1')).toEqual({ count: 0, cents: 0 })
+    const returns = await tdb.db.selectFrom('redemption_return').select(['transaction_id', 'code']).orderBy('transaction_id').execute()
+    expect(returns).toEqual([
+      { transaction_id: 'RET1', code: l.codes[1] },
+      { transaction_id: 'RET2', code: l.codes[0] },
+      { transaction_id: 'RET3', code: null },
+    ])
+  })
 })

@@ -11,7 +11,8 @@ import { restoreReturnedItems } from './reversals.service.ts'
  * the job, and a replay that finds the redemption done gets the stored answer. A basket is a sale
  * that already happened, so it is judged like an offline replay: on its own day, and codes the
  * lane honoured but the service refuses become exceptions. Returned items (negative quantities)
- * with a card restore the household's latest redemption of the SKU. Returns each basket's
+ * with a card restore the household's latest redemption of the SKU, for all the baskets in one
+ * transaction, before any basket's codes are redeemed. Returns each basket's
  * redemption result (undefined: no codes, or redemption not configured).
  */
 export async function redeemStoredBaskets(
@@ -20,6 +21,13 @@ export async function redeemStoredBaskets(
   baskets: readonly BasketInput[],
 ): Promise<(RedemptionResult | undefined)[]> {
   if (!settings) return baskets.map(() => undefined)
+  await restoreReturnedItems(
+    ctx,
+    baskets.flatMap((b) => {
+      const skus = b.items.filter((i) => i.quantity < 0).map((i) => i.sku)
+      return skus.length > 0 && b.cardNumber ? [{ storeId: b.storeId, transactionId: b.id, cardNumber: b.cardNumber, skus }] : []
+    }),
+  )
   const out: (RedemptionResult | undefined)[] = []
   // One basket at a time: a batch is a store catching up, not a lane waiting at the till.
   for (const b of baskets) out.push(await redeemOne(ctx, settings, b))
@@ -27,10 +35,6 @@ export async function redeemStoredBaskets(
 }
 
 async function redeemOne(ctx: Ctx, s: RedemptionSettings, b: BasketInput): Promise<RedemptionResult | undefined> {
-  const returned = b.items.filter((i) => i.quantity < 0).map((i) => i.sku)
-  if (returned.length > 0 && b.cardNumber) {
-    await restoreReturnedItems(ctx, { storeId: b.storeId, transactionId: b.id, cardNumber: b.cardNumber, skus: returned })
-  }
   const codes = b.redeemedCodes ?? []
   if (codes.length === 0) return undefined
   const input = {

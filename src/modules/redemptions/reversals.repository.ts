@@ -77,30 +77,44 @@ export async function reversedLines(db: Kysely<DB>, storeId: string, transaction
   return q.orderBy('l.code').execute()
 }
 
-/**
- * Claims each returned SKU of a return basket once, with the household's latest live redemption of
- * it (the code to reverse, or null). SKUs this basket already returned are skipped: a replayed
- * basket restores nothing twice.
- */
-export async function claimReturns(
-  trx: Kysely<DB>,
-  r: { storeId: string; transactionId: string; householdId: number; skus: readonly string[]; at: Date },
-): Promise<string[]> {
-  const res = await sql<{ code: string | null }>`
-    INSERT INTO redemption_return (store_id, transaction_id, sku, code, created_at)
-    SELECT ${r.storeId}, ${r.transactionId}, s.sku,
-           (SELECT l.code FROM redemption_line l
-            WHERE l.household_id = ${r.householdId}::int8 AND l.sku = s.sku AND l.voided_at IS NULL
-            ORDER BY l.redeemed_at DESC LIMIT 1),
-           ${r.at}
-    FROM unnest(${r.skus}::text[]) AS s(sku)
-    ORDER BY s.sku
-    ON CONFLICT DO NOTHING
-    RETURNING code`.execute(trx)
-  return res.rows.flatMap((x) => (x.code === null ? [] : [x.code]))
+export interface ReturnClaim {
+  /** The return basket. */
+  readonly storeId: string
+  readonly transactionId: string
+  readonly householdId: number
+  readonly sku: string
 }
 
-export async function householdOfCard(db: Kysely<DB>, cardNumber: string): Promise<number | null> {
-  const r = await db.selectFrom('loyalty_card').select('household_id').where('card_number', '=', cardNumber).executeTakeFirst()
-  return r?.household_id ?? null
+/**
+ * Claims each (return basket, SKU) once, with the household's latest live redemption of the SKU
+ * (the code to reverse, or null). Rows already claimed are skipped: a replayed basket restores
+ * nothing twice. Several return baskets of one household and SKU in one call each take a different
+ * redemption, latest first, as they would one after the other. Returns the codes claimed.
+ */
+export async function claimReturns(trx: Kysely<DB>, rows: readonly ReturnClaim[], at: Date): Promise<{ storeId: string; transactionId: string; code: string }[]> {
+  const res = await sql<{ store_id: string; transaction_id: string; code: string | null }>`
+    WITH r AS (
+      SELECT r.s, r.t, r.h, r.k, row_number() OVER (PARTITION BY r.h, r.k ORDER BY r.s, r.t) AS n
+      FROM unnest(${rows.map((x) => x.storeId)}::text[], ${rows.map((x) => x.transactionId)}::text[],
+                  ${rows.map((x) => x.householdId)}::int8[], ${rows.map((x) => x.sku)}::text[]) AS r(s, t, h, k)
+      WHERE NOT EXISTS (SELECT 1 FROM redemption_return x WHERE x.store_id = r.s AND x.transaction_id = r.t AND x.sku = r.k)
+    )
+    INSERT INTO redemption_return (store_id, transaction_id, sku, code, created_at)
+    SELECT r.s, r.t, r.k,
+           (SELECT l.code FROM redemption_line l
+            WHERE l.household_id = r.h AND l.sku = r.k AND l.voided_at IS NULL
+            ORDER BY l.redeemed_at DESC, l.code OFFSET r.n - 1 LIMIT 1),
+           ${at}
+    FROM r
+    ORDER BY r.s, r.t, r.k
+    ON CONFLICT DO NOTHING
+    RETURNING store_id, transaction_id, code`.execute(trx)
+  return res.rows.flatMap((x) => (x.code === null ? [] : [{ storeId: x.store_id, transactionId: x.transaction_id, code: x.code }]))
+}
+
+/** The household of each known card. */
+export async function householdsOfCards(db: Kysely<DB>, cards: readonly string[]): Promise<Map<string, number>> {
+  if (cards.length === 0) return new Map()
+  const r = await db.selectFrom('loyalty_card').select(['card_number', 'household_id']).where('card_number', '=', sql<string>`ANY(${cards}::text[])`).execute()
+  return new Map(r.map((x) => [x.card_number, x.household_id]))
 }

@@ -4,7 +4,7 @@ import { localDate } from './redemption-rules.ts'
 import type { RedemptionSettings } from './redemptions.service.ts'
 import { retryOnDeadlock } from '../../db/transaction.ts'
 import type { VoidInput, VoidResult } from './redemptions.schemas.ts'
-import { claimReturns, householdOfCard, markVoided, redemptionExists, reverseLines, reversedLines } from './reversals.repository.ts'
+import { claimReturns, householdsOfCards, markVoided, redemptionExists, type ReturnClaim, reverseLines, reversedLines } from './reversals.repository.ts'
 
 /**
  * Voids a lane transaction's redemptions (all, or only the given SKUs: a return with the receipt).
@@ -42,20 +42,40 @@ export interface ReturnedItems {
 }
 
 /**
- * A basket returning items (negative quantities) restores, per returned SKU, the household's latest
- * live redemption of it: the basket carries no link to the original sale, so the latest is the best
- * guess. Once per (return basket, SKU), however often the basket is replayed. Returns the number restored.
+ * Baskets returning items (negative quantities) restore, per returned SKU, the household's latest
+ * live redemption of it: a basket carries no link to the original sale, so the latest is the best
+ * guess. Once per (return basket, SKU), however often a basket is replayed. Many baskets at once
+ * (a group of posted baskets) cost one card lookup and one transaction. Returns the number restored.
  */
-export async function restoreReturnedItems(ctx: Ctx, r: ReturnedItems): Promise<number> {
-  const householdId = await householdOfCard(ctx.db, r.cardNumber)
-  if (householdId === null || r.skus.length === 0) return 0
+export async function restoreReturnedItems(ctx: Ctx, returns: readonly ReturnedItems[]): Promise<number> {
+  const todo = returns.filter((r) => r.skus.length > 0)
+  if (todo.length === 0) return 0
+  const households = await householdsOfCards(ctx.db, [...new Set(todo.map((r) => r.cardNumber))])
+  const rows: ReturnClaim[] = []
+  for (const r of todo) {
+    const householdId = households.get(r.cardNumber)
+    if (householdId === undefined) continue
+    for (const sku of new Set(r.skus)) rows.push({ storeId: r.storeId, transactionId: r.transactionId, householdId, sku })
+  }
+  if (rows.length === 0) return 0
+  // One lock order for every caller: by basket, then SKU.
+  const key = (x: ReturnClaim) => `${x.storeId}\u0000${x.transactionId}\u0000${x.sku}`
+  rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
   const at = ctx.now()
-  const skus = [...new Set(r.skus)].sort()
   return retryOnDeadlock(() =>
     ctx.db.transaction().execute(async (trx) => {
-      const codes = await claimReturns(trx, { storeId: r.storeId, transactionId: r.transactionId, householdId, skus, at })
-      if (codes.length === 0) return 0
-      return reverseLines(trx, { codes }, { reason: 'return', byStoreId: r.storeId, byTransactionId: r.transactionId, at })
+      const claimed = await claimReturns(trx, rows, at)
+      const byBasket = new Map<string, typeof claimed>()
+      for (const c of claimed) {
+        const k = `${c.storeId}\u0000${c.transactionId}`
+        byBasket.set(k, [...(byBasket.get(k) ?? []), c])
+      }
+      let restored = 0
+      for (const codes of byBasket.values()) {
+        const { storeId, transactionId } = codes[0]!
+        restored += await reverseLines(trx, { codes: codes.map((c) => c.code) }, { reason: 'return', byStoreId: storeId, byTransactionId: transactionId, at })
+      }
+      return restored
     }),
   )
 }

@@ -15,9 +15,9 @@ type Reply =
 const MAX_FUTURE_MS = 24 * 3600 * 1000
 
 /** Shapes the POS request into baskets, checks each one and the key's stores, and ingests. */
-export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown, redemption?: RedemptionSettings): Promise<Reply> {
+export async function postTransactions(ctx: Ctx, queue: IngestQueue<RedemptionResult>, principal: Principal, body: unknown, redemption?: RedemptionSettings): Promise<Reply> {
   const batch = asBatch(body)
-  if (!batch) return postSingle(ctx, queue, principal, body, redemption)
+  if (!batch) return postSingle(ctx, queue, principal, body)
   const checked = batch.map((b, i) => check(b, `transactions[${i}]`, ctx.now()))
   assertStores(principal, checked.flatMap((c) => (c.ok ? [c.basket.storeId] : [])))
   const valid = checked.flatMap((c, index) => (c.ok ? [{ index, basket: c.basket }] : []))
@@ -46,13 +46,14 @@ export async function postTransactions(ctx: Ctx, queue: IngestQueue, principal: 
   return { status: accepted === results.length ? 200 : 207, body: { accepted, rejected: results.length - accepted, results } }
 }
 
-async function postSingle(ctx: Ctx, queue: IngestQueue, principal: Principal, body: unknown, redemption?: RedemptionSettings): Promise<Reply> {
+async function postSingle(ctx: Ctx, queue: IngestQueue<RedemptionResult>, principal: Principal, body: unknown): Promise<Reply> {
   const c = check(body, '', ctx.now())
   if (!c.ok) throw badRequest(`${c.errors[0]!.field}: ${c.errors[0]!.message}`, c.errors)
   assertStores(principal, [c.basket.storeId])
   const outcome = await queue.submit(c.basket)
   if (outcome.status !== 'accepted') throw conflict(`basket ${c.basket.id} of store ${c.basket.storeId} is already stored with different content`, [{ field: 'id', message: 'already stored with different content' }])
-  const [redeemed] = await redeemStoredBaskets(ctx, redemption, [c.basket])
+  // The queue redeemed its codes with the rest of its group (basket-redemption.ts).
+  const redeemed = outcome.after
   return { status: 201, body: { id: c.basket.id, storeId: c.basket.storeId, status: 'accepted', lines: outcome.lines, ...(redeemed && { redemption: redeemed }) } }
 }
 

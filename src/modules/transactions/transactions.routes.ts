@@ -3,6 +3,8 @@ import { z } from 'zod'
 import type { RouteDeps } from '../../app.ts'
 import { requireRole } from '../../plugins/auth.ts'
 import { batchResponseSchema, singleResponseSchema } from './transactions.schemas.ts'
+import { redeemStoredBaskets } from '../redemptions/basket-redemption.ts'
+import type { RedemptionResult } from '../redemptions/redemptions.schemas.ts'
 import { IngestQueue } from './ingest-queue.ts'
 import { postTransactions } from './transactions.handler.ts'
 
@@ -13,7 +15,9 @@ import { postTransactions } from './transactions.handler.ts'
  */
 export const transactionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.addHook('onRequest', requireRole(deps.db, 'pos'))
-  const queue = new IngestQueue({ db: deps.db, log: app.log, now: deps.now })
+  const queueCtx = { db: deps.db, log: app.log, now: deps.now }
+  // Baskets posted one at a time are stored in groups; their returns and codes are settled per group.
+  const queue = new IngestQueue<RedemptionResult>(queueCtx, (baskets) => redeemStoredBaskets(queueCtx, deps.redemption, baskets))
   app.post(
     '/',
     {
