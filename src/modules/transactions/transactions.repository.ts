@@ -27,19 +27,9 @@ export async function ensureLinePartitions(db: Kysely<DB>, times: readonly Date[
   }
 }
 
+/** Creates the month's partition if missing; safe when several sessions open the month at once (migration 0009). */
 async function ensureLinePartition(db: Kysely<DB>, t: Date): Promise<void> {
-  const call = sql`SELECT pantry_ensure_line_partition(${t.toISOString()}::timestamptz)`
-  try {
-    await call.execute(db)
-  } catch (err) {
-    // Two sessions creating the same month at once: the function's second existence check, after
-    // its advisory lock, can miss the other's fresh table (the catalog cache is only refreshed at
-    // the next statement). The loser fails with duplicate_table (or a duplicate pg_type row); by
-    // then the month exists, which a new call confirms.
-    const code = (err as { code?: string }).code
-    if (code !== '42P07' && code !== '23505') throw err
-    await call.execute(db)
-  }
+  await sql`SELECT pantry_ensure_line_partition(${t.toISOString()}::timestamptz)`.execute(db)
 }
 
 // SKUs known to exist, per database. Products are never deleted, so once a SKU is committed it stays;
