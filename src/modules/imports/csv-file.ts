@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { pipeline, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { type CsvRecord, CsvParser } from './csv-parser.ts'
+import { type CsvRecord, CsvParser, splitPlain } from './csv-parser.ts'
 
 /** A data row of an import file; `line` is the 1-based line number in the file (header = line 1). */
 export interface CsvRow {
@@ -10,6 +10,8 @@ export interface CsvRow {
   readonly values: readonly string[]
   /** Set when the row's quoting is broken (its `values` are then empty): report it and go on. */
   readonly error?: string
+  /** With `rawLines`: a row without quotes, whose `values` is its one line of text, unsplit. */
+  readonly raw?: boolean
 }
 
 export class CsvHeaderError extends Error {}
@@ -24,6 +26,8 @@ export interface CsvFile {
   batches: AsyncIterable<CsvRow[]>
   /** Size of the file on disk, and a counter of bytes read so far (for a progress bar). */
   readonly totalBytes: number
+  /** About how many bytes of text the file holds: its size, or for gzip what its trailer says (at least 4× its size). */
+  readonly textBytes: number
   bytesRead(): number
 }
 
@@ -31,23 +35,24 @@ export interface CsvFile {
  * Opens a CSV file (gzip-compressed when it starts with the gzip magic bytes, whatever its name) and
  * checks that its header is exactly `expected`, in that order. A row with the wrong number of
  * fields, or with broken quoting, is still yielded (with its line number) so the caller can report
- * it and go on.
+ * it and go on. `rawLines`: rows without quotes come unsplit (CsvParser's rawLines).
  */
-export async function openCsv(file: string, expected: readonly string[]): Promise<CsvFile> {
+export async function openCsv(file: string, expected: readonly string[], opts: { rawLines?: boolean } = {}): Promise<CsvFile> {
   const totalBytes = (await stat(file)).size
-  const gz = await isGzip(file)
+  const gz = await gzipTextSize(file, totalBytes)
   // Chunks of 64 KiB: a chunk's parsed rows die young, which keeps garbage collection cheap.
   const source = createReadStream(file, { highWaterMark: 1 << 16 })
   const noop = () => {}
-  const text: Readable = gz ? pipeline(source, createGunzip(), noop) : source
+  const text: Readable = gz > 0 ? pipeline(source, createGunzip(), noop) : source
   text.setEncoding('utf8')
 
   async function* batches(): AsyncGenerator<CsvRow[]> {
-    const parser = new CsvParser()
+    const parser = new CsvParser(opts)
     let header = true
     const take = (records: CsvRecord[]): CsvRecord[] => {
       if (header && records.length > 0) {
-        checkHeader(records[0]!.values, expected)
+        const first = records[0]!
+        checkHeader(first.raw ? splitPlain(first.values[0]!, 0, first.values[0]!.length) : first.values, expected)
         header = false
         return records.slice(1)
       }
@@ -68,7 +73,7 @@ export async function openCsv(file: string, expected: readonly string[]): Promis
   async function* rows(): AsyncGenerator<CsvRow> {
     for await (const batch of batches()) yield* batch
   }
-  return { rows: rows(), batches: batches(), totalBytes, bytesRead: () => source.bytesRead }
+  return { rows: rows(), batches: batches(), totalBytes, textBytes: gz ? Math.max(gz, 4 * totalBytes) : totalBytes, bytesRead: () => source.bytesRead }
 }
 
 function checkHeader(found: readonly string[], expected: readonly string[]): void {
@@ -78,11 +83,15 @@ function checkHeader(found: readonly string[], expected: readonly string[]): voi
   }
 }
 
-async function isGzip(file: string): Promise<boolean> {
+/** 0 when the file is not gzip; else the uncompressed size its trailer records (modulo 2^32; at least 1). */
+async function gzipTextSize(file: string, size: number): Promise<number> {
   const fh = await open(file, 'r')
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0)
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b
+    if (bytesRead !== 2 || buffer[0] !== 0x1f || buffer[1] !== 0x8b) return 0
+    if (size < 18) return 1
+    const trailer = await fh.read(Buffer.alloc(4), 0, 4, size - 4)
+    return Math.max(1, trailer.buffer.readUInt32LE(0))
   } finally {
     await fh.close()
   }

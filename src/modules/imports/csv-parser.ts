@@ -4,6 +4,12 @@ export interface CsvRecord {
   readonly values: string[]
   /** Set when the quoting is broken; `values` is then empty. */
   readonly error?: string
+  /**
+   * Only from a parser made with `{ rawLines: true }`: the record is a line without any quote, and
+   * `values` holds that line's text unsplit (split it on commas: splitPlain). Quoted records are
+   * always split.
+   */
+  readonly raw?: boolean
 }
 
 const COMMA = 44
@@ -21,10 +27,15 @@ const QUOTE = 34
  * field is kept as a literal character.
  */
 export class CsvParser {
+  private readonly rawLines: boolean
   private rest = ''
   /** Line number of the first character of `rest`. */
   private line = 1
   private started = false
+
+  constructor(opts: { rawLines?: boolean } = {}) {
+    this.rawLines = opts.rawLines ?? false
+  }
 
   /** Parses every complete record in `text` (after what was left over) into `out`. */
   push(text: string, out: CsvRecord[]): void {
@@ -70,7 +81,7 @@ export class CsvParser {
       const nl = s.indexOf('\n', pos)
       if (nl === -1 || nl > limit) break
       const end = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl
-      if (end > pos) out.push(record(line, splitPlain(s, pos, end), undefined))
+      if (end > pos) out.push(this.rawLines ? record(line, [s.slice(pos, end)], undefined, true) : record(line, splitPlain(s, pos, end), undefined))
       line++
       pos = nl + 1
     }
@@ -125,11 +136,12 @@ export class CsvParser {
 }
 
 /** Every record gets the same shape, so V8 keeps the hot loop optimized (a mixed shape deoptimizes it). */
-function record(line: number, values: string[], error: string | undefined): CsvRecord {
-  return { line, values, error }
+function record(line: number, values: string[], error: string | undefined, raw?: true): CsvRecord {
+  return { line, values, error, raw }
 }
 
-function splitPlain(s: string, start: number, end: number): string[] {
+/** The fields of a line without quotes, between `start` and `end` (exclusive) of `s`. */
+export function splitPlain(s: string, start: number, end: number): string[] {
   const values: string[] = []
   let p = start
   for (;;) {

@@ -35,7 +35,7 @@ export async function openSession(pool: pg.Pool): Promise<Session> {
   }
 }
 
-/** A running COPY FROM STDIN: write text in COPY format, then end() to commit the rows. */
+/** A running COPY FROM STDIN: write data in the COPY's format (text or binary), then end() to finish it. */
 export class CopyIn {
   private readonly stream: Writable
   private readonly done: Promise<void>
@@ -48,8 +48,8 @@ export class CopyIn {
   }
 
   /** Resolves at once unless the socket is backed up (then when it drains); rejects if COPY failed. */
-  async write(text: string): Promise<void> {
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done])
+  async write(data: string | Uint8Array): Promise<void> {
+    if (!this.stream.write(data)) await Promise.race([once(this.stream, 'drain'), this.done])
   }
 
   async end(): Promise<void> {

@@ -44,27 +44,70 @@ const MAX_LEN = { transaction_id: 128, store_id: 64, lane: 32, card_number: 64, 
 /** Parses the 9 fields of a data row into a line item, or returns why the row is refused. */
 export function parseTxnLine(values: readonly string[]): TxnLine | string {
   if (values.length !== TRANSACTIONS_HEADER.length) return `expected ${TRANSACTIONS_HEADER.length} fields, found ${values.length}`
-  const [rawTxnId, rawStoreId, lane, rawCard, occurredAt, rawSku, quantity, unitPrice, discount] = values as [string, string, string, string, string, string, string, string, string]
-  const txnId = rawTxnId.trim()
-  const storeId = rawStoreId.trim()
-  const card = rawCard.trim()
-  const sku = rawSku.trim()
+  // the fields one after the other in one string, so that the same code parses both forms
+  const text = values.join(',')
+  const at = [0]
+  for (const v of values) at.push(at[at.length - 1]! + v.length + 1)
+  const out = emptyFields()
+  const refused = parseTxnFields(text, at, out)
+  if (refused !== undefined) return refused
+  return { ...out, occurredAt: values[4]!, quantity: values[6]! }
+}
+
+/** A row's values parsed by parseTxnFields: one object, filled again for every row (no garbage). */
+export interface TxnFields {
+  txnId: string
+  storeId: string
+  lane: string
+  card: string
+  sku: string
+  occurredAtMicros: number
+  quantityMilli: number
+  unitPriceCents: number
+  discountCents: number
+}
+
+export function emptyFields(): TxnFields {
+  return { txnId: '', storeId: '', lane: '', card: '', sku: '', occurredAtMicros: 0, quantityMilli: 0, unitPriceCents: 0, discountCents: 0 }
+}
+
+/**
+ * The 9 fields of a row, each a range of `s`: field k runs from at[k] to at[k + 1] - 1 (a comma or,
+ * for the last one, the end of the row). Fills `out` and returns undefined, or returns why the row
+ * is refused. The numbers are read in place: only the five text values become strings.
+ * `mayHaveNul` false: the caller knows that `s` holds no NUL character (saves a scan per value).
+ */
+export function parseTxnFields(s: string, at: ArrayLike<number>, out: TxnFields, mayHaveNul = true): string | undefined {
+  const txnId = s.slice(at[0]!, at[1]! - 1).trim()
+  const storeId = s.slice(at[1]!, at[2]! - 1).trim()
+  const lane = s.slice(at[2]!, at[3]! - 1)
+  const card = s.slice(at[3]!, at[4]! - 1).trim()
+  const sku = s.slice(at[5]!, at[6]! - 1).trim()
   const text =
-    checkText('transaction_id', txnId, true) ??
-    checkText('store_id', storeId, true) ??
-    checkText('sku', sku, true) ??
-    checkText('lane', lane, false) ??
-    checkText('card_number', card, false)
+    checkText('transaction_id', txnId, true, mayHaveNul) ??
+    checkText('store_id', storeId, true, mayHaveNul) ??
+    checkText('sku', sku, true, mayHaveNul) ??
+    checkText('lane', lane, false, mayHaveNul) ??
+    checkText('card_number', card, false, mayHaveNul)
   if (text) return text
-  const occurredAtMicros = parseTimestampMicros(occurredAt)
+  const occurredAtMicros = parseTimestampMicros(s, at[4]!, at[5]! - 1)
   if (typeof occurredAtMicros === 'string') return occurredAtMicros
-  const quantityMilli = parseQuantityMilli(quantity)
+  const quantityMilli = parseQuantityMilli(s, at[6]!, at[7]! - 1)
   if (typeof quantityMilli === 'string') return quantityMilli
-  const unitPriceCents = parseCents('unit_price', unitPrice, false)
+  const unitPriceCents = parseCentsAt('unit_price', s, at[7]!, at[8]! - 1, false)
   if (typeof unitPriceCents === 'string') return unitPriceCents
-  const discountCents = parseCents('discount', discount, true)
+  const discountCents = parseCentsAt('discount', s, at[8]!, at[9]! - 1, true)
   if (typeof discountCents === 'string') return discountCents
-  return { txnId, storeId, lane, card, occurredAt, occurredAtMicros, sku, quantity, quantityMilli, unitPriceCents, discountCents }
+  out.txnId = txnId
+  out.storeId = storeId
+  out.lane = lane
+  out.card = card
+  out.sku = sku
+  out.occurredAtMicros = occurredAtMicros
+  out.quantityMilli = quantityMilli
+  out.unitPriceCents = unitPriceCents
+  out.discountCents = discountCents
+  return undefined
 }
 
 /** A value quoted in a reason, cut short: a broken file can have a megabyte in one field. */
@@ -72,11 +115,11 @@ function quoted(v: string): string {
   return v.length > 40 ? `"${v.slice(0, 40)}…"` : `"${v}"`
 }
 
-function checkText(name: keyof typeof MAX_LEN, value: string, required: boolean): string | undefined {
+function checkText(name: keyof typeof MAX_LEN, value: string, required: boolean, mayHaveNul: boolean): string | undefined {
   if (required && value.length === 0) return `${name} is empty`
   if (value.length > MAX_LEN[name]) return `${name} is longer than ${MAX_LEN[name]} characters`
   // PostgreSQL text cannot hold a NUL character
-  if (value.indexOf('\0') !== -1) return `${name} contains a NUL character`
+  if (mayHaveNul && value.indexOf('\0') !== -1) return `${name} contains a NUL character`
   return undefined
 }
 
@@ -98,39 +141,46 @@ function digits(s: string, at: number, n: number): number {
  * 2026-03-01 10:15:00.123+0100, 2026-03-01T15:15Z. At most 6 decimals of a second, no leap second,
  * no 24:00, years 1900–2199 (so that the microseconds stay exact in a double).
  */
-function parseTimestampMicros(v: string): number | string {
-  const bad = `occurred_at ${quoted(v)} is not an ISO 8601 timestamp like 2026-03-01T10:15:00-05:00`
-  const year = digits(v, 0, 4)
-  const month = digits(v, 5, 2)
-  const day = digits(v, 8, 2)
-  const hour = digits(v, 11, 2)
-  const minute = digits(v, 14, 2)
-  const sep = v.charCodeAt(10)
-  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || v.charCodeAt(13) !== 58) return bad
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return bad
-  let i = 16
+function parseTimestampMicros(v: string, from: number, to: number): number | string {
+  // past the end of the field, charCodeAt gives the separator or NaN: never a digit, never the character wanted
+  if (to - from < 16) return notIso(v.slice(from, to))
+  const year = digits(v, from, 4)
+  const month = digits(v, from + 5, 2)
+  const day = digits(v, from + 8, 2)
+  const hour = digits(v, from + 11, 2)
+  const minute = digits(v, from + 14, 2)
+  const sep = v.charCodeAt(from + 10)
+  if (v.charCodeAt(from + 4) !== 45 || v.charCodeAt(from + 7) !== 45 || (sep !== 84 && sep !== 32) || v.charCodeAt(from + 13) !== 58) return notIso(v.slice(from, to))
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return notIso(v.slice(from, to))
+  let i = from + 16
   let second = 0
   let micros = 0
-  if (v.charCodeAt(i) === 58) {
+  if (i < to && v.charCodeAt(i) === 58) {
+    if (i + 3 > to) return notIso(v.slice(from, to))
     second = digits(v, i + 1, 2)
-    if (second < 0) return bad
+    if (second < 0) return notIso(v.slice(from, to))
     i += 3
-    if (v.charCodeAt(i) === 46) {
+    if (i < to && v.charCodeAt(i) === 46) {
       let n = 0
-      for (; isDigit(v.charCodeAt(i + 1 + n)); n++) micros = micros * 10 + (v.charCodeAt(i + 1 + n) - 48)
-      if (n < 1 || n > 6) return bad
+      for (; i + 1 + n < to && isDigit(v.charCodeAt(i + 1 + n)); n++) micros = micros * 10 + (v.charCodeAt(i + 1 + n) - 48)
+      if (n < 1 || n > 6) return notIso(v.slice(from, to))
       micros *= 10 ** (6 - n)
       i += 1 + n
     }
   }
-  const offset = zoneMinutes(v, i)
-  if (offset === 'none') return `occurred_at ${quoted(v)} has no UTC offset (write it like 2026-03-01T10:15:00-05:00 or …Z)`
-  if (offset === 'bad') return bad
+  const offset = zoneMinutes(v, i, to)
+  if (offset === 'none') return `occurred_at ${quoted(v.slice(from, to))} has no UTC offset (write it like 2026-03-01T10:15:00-05:00 or …Z)`
+  if (offset === 'bad') return notIso(v.slice(from, to))
   if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
-    return `occurred_at ${quoted(v)} is not a valid date and time (years 1900–2199)`
+    return `occurred_at ${quoted(v.slice(from, to))} is not a valid date and time (years 1900–2199)`
   }
   const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
   return seconds * 1_000_000 + micros
+}
+
+/** Why `v` is refused as occurred_at (built only for a refused row: it runs for every row). */
+function notIso(v: string): string {
+  return `occurred_at ${quoted(v)} is not an ISO 8601 timestamp like 2026-03-01T10:15:00-05:00`
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): no Date object. */
@@ -144,12 +194,12 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 /** The zone designator from `i` to the end, in minutes east of UTC: Z, ±HH, ±HHMM or ±HH:MM. */
-function zoneMinutes(v: string, i: number): number | 'none' | 'bad' {
-  if (i === v.length) return 'none'
+function zoneMinutes(v: string, i: number, to: number): number | 'none' | 'bad' {
+  if (i === to) return 'none'
   const c = v.charCodeAt(i)
-  if (c === 90) return i + 1 === v.length ? 0 : 'bad'
+  if (c === 90) return i + 1 === to ? 0 : 'bad'
   if (c !== 43 && c !== 45) return 'bad'
-  const rest = v.length - i - 1
+  const rest = to - i - 1
   const hours = digits(v, i + 1, 2)
   const minutes = rest === 2 ? 0 : rest === 4 ? digits(v, i + 3, 2) : rest === 5 && v.charCodeAt(i + 3) === 58 ? digits(v, i + 4, 2) : -1
   if (hours < 0 || hours > 15 || minutes < 0 || minutes > 59) return 'bad'
@@ -162,22 +212,22 @@ function daysIn(year: number, month: number): number {
 }
 
 /** numeric(12,3): an optional minus, 1–9 digits, optionally a point and 1–3 decimals; not zero. */
-function parseQuantityMilli(v: string): number | string {
-  const neg = v.charCodeAt(0) === 45
-  let i = neg ? 1 : 0
+function parseQuantityMilli(v: string, from: number, to: number): number | string {
+  const neg = from < to && v.charCodeAt(from) === 45
+  let i = neg ? from + 1 : from
   let whole = 0
   let n = 0
-  for (; isDigit(v.charCodeAt(i)); i++, n++) whole = whole * 10 + (v.charCodeAt(i) - 48)
+  for (; i < to && isDigit(v.charCodeAt(i)); i++, n++) whole = whole * 10 + (v.charCodeAt(i) - 48)
   let frac = 0
   let decimals = 0
-  if (n > 0 && v.charCodeAt(i) === 46) {
-    for (i++; isDigit(v.charCodeAt(i)); i++, decimals++) if (decimals < 3) frac = frac * 10 + (v.charCodeAt(i) - 48)
+  if (n > 0 && i < to && v.charCodeAt(i) === 46) {
+    for (i++; i < to && isDigit(v.charCodeAt(i)); i++, decimals++) if (decimals < 3) frac = frac * 10 + (v.charCodeAt(i) - 48)
     if (decimals === 0) i = -1
   }
-  if (n === 0 || n > 9 || i !== v.length) {
-    return `quantity ${quoted(v)} is not a decimal number like 2, 0.455 or -1 (at most 9 digits before the point)`
+  if (n === 0 || n > 9 || i !== to) {
+    return `quantity ${quoted(v.slice(from, to))} is not a decimal number like 2, 0.455 or -1 (at most 9 digits before the point)`
   }
-  if (decimals > 3) return `quantity ${quoted(v)} has more than 3 decimals`
+  if (decimals > 3) return `quantity ${quoted(v.slice(from, to))} has more than 3 decimals`
   const milli = whole * 1000 + frac * 10 ** (3 - Math.min(decimals, 3))
   if (milli === 0) return 'quantity is 0 (a returned item has a negative quantity)'
   return neg ? -milli : milli
@@ -188,26 +238,31 @@ function parseQuantityMilli(v: string): number | string {
  * Refuses a negative amount and a fraction of a cent ('3.499'; '3.490' is fine).
  */
 export function parseCents(name: string, v: string, emptyIsZero: boolean): number | string {
-  if (v.length === 0) return emptyIsZero ? 0 : `${name} is empty`
-  let i = 0
+  return parseCentsAt(name, v, 0, v.length, emptyIsZero)
+}
+
+/** parseCents of the range from…to of `v`. */
+function parseCentsAt(name: string, v: string, from: number, to: number, emptyIsZero: boolean): number | string {
+  if (from === to) return emptyIsZero ? 0 : `${name} is empty`
+  let i = from
   let cents = 0
-  for (; isDigit(v.charCodeAt(i)); i++) cents = cents * 10 + (v.charCodeAt(i) - 48)
-  const wholeDigits = i
+  for (; i < to && isDigit(v.charCodeAt(i)); i++) cents = cents * 10 + (v.charCodeAt(i) - 48)
+  const wholeDigits = i - from
   cents *= 100
   let decimals = 0
   let subCent = false
-  if (v.charCodeAt(i) === 46) {
-    for (i++; isDigit(v.charCodeAt(i)); i++, decimals++) {
+  if (i < to && v.charCodeAt(i) === 46) {
+    for (i++; i < to && isDigit(v.charCodeAt(i)); i++, decimals++) {
       const d = v.charCodeAt(i) - 48
       if (decimals < 2) cents += d * (decimals === 0 ? 10 : 1)
       else if (d !== 0) subCent = true
     }
   }
-  if (i !== v.length || wholeDigits + decimals === 0) {
-    return `${name} ${quoted(v)} is not an amount like 3.49${v.charCodeAt(0) === 45 ? ' (it must not be negative)' : ''}`
+  if (i !== to || wholeDigits + decimals === 0) {
+    return `${name} ${quoted(v.slice(from, to))} is not an amount like 3.49${v.charCodeAt(from) === 45 ? ' (it must not be negative)' : ''}`
   }
-  if (subCent) return `${name} ${quoted(v)} has a fraction of a cent`
-  return wholeDigits > 10 || cents > MAX_CENTS ? `${name} ${quoted(v)} is more than 1,000,000.00` : cents
+  if (subCent) return `${name} ${quoted(v.slice(from, to))} has a fraction of a cent`
+  return wholeDigits > 10 || cents > MAX_CENTS ? `${name} ${quoted(v.slice(from, to))} is more than 1,000,000.00` : cents
 }
 
 /**
@@ -235,6 +290,10 @@ const JSON_SPECIAL = /["\\\u0000-\u001f]/
  * byte for byte what JSON.stringify gives there (the quantity as a JS number: '2.000' → 2).
  */
 export function lineJson(r: TxnLine): string {
-  const sku = JSON_SPECIAL.test(r.sku) ? JSON.stringify(r.sku) : `"${r.sku}"`
-  return `[${sku},${r.quantityMilli / 1000},${r.unitPriceCents},${r.discountCents}]`
+  return `[${jsonString(r.sku)},${r.quantityMilli / 1000},${r.unitPriceCents},${r.discountCents}]`
+}
+
+/** JSON.stringify(s), without its cost for the usual string that needs no escape. */
+export function jsonString(s: string): string {
+  return JSON_SPECIAL.test(s) ? JSON.stringify(s) : `"${s}"`
 }

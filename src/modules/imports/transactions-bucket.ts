@@ -1,0 +1,452 @@
+import { hash as digest } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { splitPlain } from './csv-parser.ts'
+import type { RowError } from './import-report.ts'
+import { emptyFields, jsonString, lineTotalCents, parseTxnFields, parseTxnLine } from './transactions-row.ts'
+
+// Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
+// for a small file). A bucket holds every row of the baskets whose key hashes to it
+// (transactions-split.ts wrote them, in file order), so it is a complete little import: its rows are
+// validated, grouped into baskets, each basket decided (refused, or to write: duplicates are found
+// by PostgreSQL later), and the baskets to write come out as their header rows (COPY text) and their
+// lines already in the binary COPY format of transaction_line, each basket's lines contiguous and in
+// file order. Only the two numbers PostgreSQL assigns, household_id and transaction_id, are left
+// blank: the writer fills them in (setBasketIds) once the headers are inserted.
+//
+// Bucket file format, one record a line: `<line>,<the CSV line>` for a line without quotes, or
+// `<line>;<JSON array of its fields>` for a record that had quotes (and may span lines).
+
+const MAX_LINES = 1000 // the POS API's limit on a basket's items
+
+/**
+ * transaction_line's columns in the order of the binary tuples. household_id and transaction_id
+ * come first, at fixed offsets in every tuple, so that the writer can fill them in place.
+ */
+export const LINE_COPY =
+  'COPY transaction_line (household_id, transaction_id, occurred_at, line_no, sku, quantity, unit_price_cents, discount_cents) FROM STDIN (FORMAT binary)'
+/** Byte offsets in a tuple of the int8 values of household_id and transaction_id. */
+const HOUSEHOLD_AT = 6
+const TXN_AT = 18
+/** Binary COPY's file header (signature, flags, no extension) and trailer. */
+export const COPY_BINARY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
+export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff])
+
+/** Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 (timestamptz is stored from there). */
+const PG_EPOCH_US = 946_684_800_000_000
+const TWO_32 = 2 ** 32
+
+export interface BucketTask {
+  readonly file: string
+  /** Its number, the first column of its header rows. */
+  readonly bucket: number
+  /** Refused rows are all counted; only the first `maxErrors` by line are returned. */
+  readonly maxErrors: number
+}
+
+/** A bucket's baskets, decided and encoded. Structured-clone friendly (it crosses threads). */
+export interface AssembledBucket {
+  readonly rows: number
+  /** Refused rows, and the good rows of refused baskets. */
+  readonly rejected: number
+  /** The first refused rows by line, with their reasons. */
+  readonly errors: RowError[]
+  /** Baskets to write (not refused), in the order of the arrays below. */
+  readonly baskets: number
+  /**
+   * COPY text for import_basket, one row per basket to write:
+   * bucket, idx, store_id, txn_id, lane, card, occurred_us, line_count, total_cents, content_hash.
+   */
+  readonly headers: string
+  /** Per basket: its lines, its time (µs since 1970) and where its tuples start in `tupleAt` (one more entry at the end). */
+  readonly lineCounts: Int32Array
+  readonly occurredUs: Float64Array
+  readonly firstTuple: Int32Array
+  /** Byte offset of each tuple in `lines` (one more entry: the end). */
+  readonly tupleAt: Int32Array
+  /** The baskets' lines: binary COPY tuples of transaction_line (LINE_COPY), basket after basket. */
+  readonly lines: Uint8Array
+  /** Distinct SKUs of the bucket's valid rows (placeholder products for the unknown ones). */
+  readonly skus: string[]
+}
+
+interface Basket {
+  readonly storeId: string
+  readonly txnId: string
+  /** First refused row of the basket (Infinity when none). */
+  badLine: number
+  lane: string
+  card: string
+  occurredUs: number
+  laneDiffers: boolean
+  cardDiffers: boolean
+  timeDiffers: boolean
+  /** Its good rows: how many, and the first and last of their chain in Rows (in file order). */
+  count: number
+  first: number
+  last: number
+}
+
+/**
+ * The good rows of a bucket, column by column in typed arrays: a bucket has tens of thousands of
+ * rows, and one object per row (kept until the bucket is encoded) would make garbage collection
+ * the biggest cost of the import.
+ */
+class Rows {
+  n = 0
+  line = new Int32Array(1024)
+  sku = new Int32Array(1024)
+  milli = new Float64Array(1024)
+  price = new Int32Array(1024)
+  discount = new Int32Array(1024)
+  /** Next row of the same basket, -1 at the end. */
+  next = new Int32Array(1024)
+
+  add(line: number, sku: number, milli: number, price: number, discount: number): number {
+    if (this.n === this.line.length) this.grow()
+    const r = this.n++
+    this.line[r] = line
+    this.sku[r] = sku
+    this.milli[r] = milli
+    this.price[r] = price
+    this.discount[r] = discount
+    this.next[r] = -1
+    return r
+  }
+
+  private grow(): void {
+    const size = this.line.length * 2
+    const more = <A extends Int32Array | Float64Array>(a: A): A => {
+      const b = new (a.constructor as new (n: number) => A)(size)
+      b.set(a)
+      return b
+    }
+    this.line = more(this.line)
+    this.sku = more(this.sku)
+    this.milli = more(this.milli)
+    this.price = more(this.price)
+    this.discount = more(this.discount)
+    this.next = more(this.next)
+  }
+}
+
+/** Reads, validates, groups and encodes one bucket (see the top of this file). */
+export async function assembleBucket(task: BucketTask): Promise<AssembledBucket> {
+  return assemble(await readFile(task.file, 'utf8'), task.bucket, task.maxErrors)
+}
+
+export default assembleBucket
+
+export function assemble(text: string, bucket: number, maxErrors: number): AssembledBucket {
+  const baskets = new Map<string, Basket>()
+  const errors: RowError[] = []
+  const skuIndex = new Map<string, number>()
+  const skus: string[] = []
+  const rows = new Rows()
+  let count = 0
+  let rejected = 0
+  const at = new Int32Array(10)
+  const f = emptyFields()
+  const mayHaveNul = text.indexOf('\0') !== -1
+  for (let pos = 0; pos < text.length; ) {
+    let nl = text.indexOf('\n', pos)
+    if (nl === -1) nl = text.length
+    let i = pos
+    let line = 0
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) line = line * 10 + (c - 48)
+    count++
+    let refused: string | undefined
+    let storeId: string | undefined
+    let txnId: string | undefined
+    // the usual row: a line without quotes and with its 9 fields, parsed where it lies
+    let fields = 0
+    if (text.charCodeAt(i) === 44) {
+      at[0] = i + 1
+      for (let c = i; fields < 9; fields++) {
+        c = text.indexOf(',', c + 1)
+        if (c === -1 || c > nl) break
+        at[fields + 1] = c + 1
+      }
+    }
+    if (fields === 8) {
+      at[9] = nl + 1
+      refused = parseTxnFields(text, at, f, mayHaveNul)
+      if (refused !== undefined) {
+        storeId = text.slice(at[1]!, at[2]! - 1).trim()
+        txnId = text.slice(at[0]!, at[1]! - 1).trim()
+      }
+    } else {
+      const values = text.charCodeAt(i) === 44 ? splitPlain(text, i + 1, nl) : (JSON.parse(text.slice(i + 1, nl)) as string[])
+      const parsed = parseTxnLine(values)
+      if (typeof parsed === 'string') {
+        refused = parsed
+        storeId = values[1]?.trim()
+        txnId = values[0]?.trim()
+      } else {
+        Object.assign(f, parsed)
+      }
+    }
+    pos = nl + 1
+    if (refused !== undefined) {
+      rejected++
+      errors.push({ line, reason: refused })
+      // a refused row refuses its basket, when it names a plausible one
+      if (storeId && txnId && storeId.length <= 64 && txnId.length <= 128) {
+        const b = basketOf(baskets, storeId, txnId)
+        if (line < b.badLine) b.badLine = line
+      }
+      continue
+    }
+    let sku = skuIndex.get(f.sku)
+    if (sku === undefined) {
+      sku = skus.length
+      skus.push(f.sku)
+      skuIndex.set(f.sku, sku)
+    }
+    const r = rows.add(line, sku, f.quantityMilli, f.unitPriceCents, f.discountCents)
+    const b = basketOf(baskets, f.storeId, f.txnId)
+    if (b.count === 0) {
+      b.lane = f.lane
+      b.card = f.card
+      b.occurredUs = f.occurredAtMicros
+      b.first = r
+    } else {
+      if (f.lane !== b.lane) b.laneDiffers = true
+      if (f.card !== b.card) b.cardDiffers = true
+      if (f.occurredAtMicros !== b.occurredUs) b.timeDiffers = true
+      rows.next[b.last] = r
+    }
+    b.last = r
+    b.count++
+  }
+
+  const accepted: Basket[] = []
+  for (const b of baskets.values()) {
+    if (b.count === 0) continue
+    const reason = refusal(b)
+    if (reason === undefined) {
+      accepted.push(b)
+      continue
+    }
+    rejected += b.count
+    for (let r = b.first; r !== -1; r = rows.next[r]!) errors.push({ line: rows.line[r]!, reason })
+  }
+  errors.sort((a, b) => a.line - b.line)
+  if (errors.length > maxErrors) errors.length = maxErrors
+  return { rows: count, rejected, errors, skus, ...encode(accepted, rows, skus, bucket) }
+}
+
+function basketOf(baskets: Map<string, Basket>, storeId: string, txnId: string): Basket {
+  // Unambiguous for every basket that can be written: their ids hold no NUL. A key with a NUL in
+  // an id can only name baskets whose rows are all refused anyway.
+  const key = storeId + '\0' + txnId
+  let b = baskets.get(key)
+  if (!b) {
+    b = { storeId, txnId, badLine: Infinity, lane: '', card: '', occurredUs: 0, laneDiffers: false, cardDiffers: false, timeDiffers: false, count: 0, first: -1, last: -1 }
+    baskets.set(key, b)
+  }
+  return b
+}
+
+/** Why a basket is refused (the same words as the per-row reports always had), or undefined. */
+function refusal(b: Basket): string | undefined {
+  if (b.badLine !== Infinity) return `basket ${b.txnId} of store ${b.storeId} has a bad row at line ${b.badLine}`
+  if (b.laneDiffers || b.cardDiffers || b.timeDiffers) {
+    const what = [b.laneDiffers && 'lane', b.cardDiffers && 'card_number', b.timeDiffers && 'occurred_at'].filter(Boolean).join(', ')
+    return `basket ${b.txnId} of store ${b.storeId}: its rows disagree on ${what}`
+  }
+  if (b.count > MAX_LINES) return `basket ${b.txnId} of store ${b.storeId} has more than ${MAX_LINES} lines`
+  return undefined
+}
+
+function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket: number) {
+  // each SKU's UTF-8 bytes and JSON text, once
+  const skuBytes = skus.map((sku) => Buffer.from(sku, 'utf8'))
+  const skuJson = skus.map((sku) => Buffer.from(jsonString(sku), 'utf8'))
+  // the JSON the POS API hashes, written as bytes (no string per item)
+  let json: Buffer = Buffer.allocUnsafe(1 << 16)
+  let lineTotal = 0
+  let size = 0
+  for (const b of accepted) {
+    lineTotal += b.count
+    for (let r = b.first; r !== -1; r = rows.next[r]!) size += 84 + skuBytes[rows.sku[r]!]!.length
+  }
+  const buf = Buffer.allocUnsafe(size)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const lineCounts = new Int32Array(accepted.length)
+  const occurredUs = new Float64Array(accepted.length)
+  const firstTuple = new Int32Array(accepted.length + 1)
+  const tupleAt = new Int32Array(lineTotal + 1)
+  const headers: string[] = []
+  let o = 0
+  let t = 0
+  for (let idx = 0; idx < accepted.length; idx++) {
+    const b = accepted[idx]!
+    const us = b.occurredUs
+    const pgUs = us - PG_EPOCH_US
+    const tsHi = Math.floor(pgUs / TWO_32)
+    const tsLo = pgUs - tsHi * TWO_32
+    let total = 0
+    firstTuple[idx] = t
+    let lineNo = 0
+    const card = b.card
+    let j = json.write(`[${JSON.stringify(b.lane)},${card === '' ? 'null' : JSON.stringify(card)},${Math.floor(us / 1000)},[`, 0, 'utf8')
+    for (let r = b.first; r !== -1; r = rows.next[r]!) {
+      const sku = rows.sku[r]!
+      const milli = rows.milli[r]!
+      const price = rows.price[r]!
+      const discount = rows.discount[r]!
+      total += lineTotalCents(milli, price, discount)
+      // the item as the POS API's content hash sees it (lineJson): [sku, quantity, unit price, discount]
+      const name = skuJson[sku]!
+      if (j + name.length + 64 > json.length) json = grow(json, j, name.length + 64)
+      if (lineNo !== 0) json[j++] = 44
+      json[j++] = 91
+      j += copyBytes(name, json, j)
+      json[j++] = 44
+      j = writeQuantity(json, j, milli)
+      json[j++] = 44
+      j = writeInteger(json, j, price)
+      json[j++] = 44
+      j = writeInteger(json, j, discount)
+      json[j++] = 93
+      lineNo++
+      tupleAt[t++] = o
+      view.setInt16(o, 8)
+      // household_id and transaction_id: filled in by setBasketIds
+      view.setInt32(o + 2, 8)
+      view.setInt32(o + 14, 8)
+      view.setInt32(o + 26, 8)
+      view.setInt32(o + 30, tsHi)
+      view.setUint32(o + 34, tsLo)
+      view.setInt32(o + 38, 2)
+      view.setInt16(o + 42, lineNo)
+      const bytes = skuBytes[sku]!
+      view.setInt32(o + 44, bytes.length)
+      copyBytes(bytes, buf, o + 48)
+      o = writeNumeric(view, o + 48 + bytes.length, milli)
+      view.setInt32(o, 4)
+      view.setInt32(o + 4, price)
+      view.setInt32(o + 8, 4)
+      view.setInt32(o + 12, discount)
+      o += 16
+    }
+    lineCounts[idx] = b.count
+    occurredUs[idx] = us
+    if (j + 5 > json.length) json = grow(json, j, 5)
+    j += json.write('],[]]', j, 'latin1')
+    const hash = digest('sha256', json.subarray(0, j), 'base64url').slice(0, 32)
+    headers.push(`${bucket}\t${idx}\t${copyText(b.storeId)}\t${copyText(b.txnId)}\t${copyText(b.lane)}\t${copyText(card)}\t${us}\t${b.count}\t${total}\t${hash}\n`)
+  }
+  firstTuple[accepted.length] = t
+  tupleAt[t] = o
+  return {
+    baskets: accepted.length,
+    headers: headers.join(''),
+    lineCounts,
+    occurredUs,
+    firstTuple,
+    tupleAt,
+    lines: new Uint8Array(buf.buffer, buf.byteOffset, o),
+  }
+}
+
+function grow(buf: Buffer, used: number, more: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, used + more))
+  buf.copy(bigger, 0, 0, used)
+  return bigger
+}
+
+/** Copies all of `from` into `to` at `at`; a loop beats a native call for the few bytes of an SKU. */
+function copyBytes(from: Uint8Array, to: Uint8Array, at: number): number {
+  const n = from.length
+  if (n > 32) to.set(from, at)
+  else for (let k = 0; k < n; k++) to[at + k] = from[k]!
+  return n
+}
+
+/** The decimal digits of a non-negative integer below 2^53, at `o`; returns the offset after them. */
+function writeInteger(buf: Uint8Array, o: number, n: number): number {
+  if (n < 10) {
+    buf[o] = 48 + n
+    return o + 1
+  }
+  let len = 0
+  for (let m = n; m >= 1; m = Math.floor(m / 10)) len++
+  for (let k = o + len - 1, m = n; k >= o; k--, m = Math.floor(m / 10)) buf[k] = 48 + (m % 10)
+  return o + len
+}
+
+/**
+ * The quantity as JSON.stringify prints the number milli / 1000 (what the POS API hashes), as bytes
+ * at `o`: exact decimals, trailing zeros dropped. Returns the offset after them.
+ */
+export function writeQuantity(buf: Uint8Array, o: number, milli: number): number {
+  if (milli < 0) buf[o++] = 45
+  const abs = Math.abs(milli)
+  o = writeInteger(buf, o, Math.floor(abs / 1000))
+  let frac = abs % 1000
+  if (frac === 0) return o
+  buf[o++] = 46
+  for (let k = 0; k < 3 && frac !== 0; k++) {
+    buf[o++] = 48 + Math.floor(frac / 100)
+    frac = (frac % 100) * 10
+  }
+  return o
+}
+
+/**
+ * A quantity in thousandths as PostgreSQL's binary numeric: base-10000 digits without leading or
+ * trailing zeros, the weight of the first one, the sign, display scale 3 (numeric(12,3)).
+ */
+function writeNumeric(view: DataView, o: number, milli: number): number {
+  const abs = Math.abs(milli)
+  const whole = Math.floor(abs / 1000)
+  // base-10000 digits: up to three of the whole part (it has at most 9 decimal digits), one of the fraction
+  const d0 = Math.floor(whole / 100_000_000)
+  const d1 = Math.floor(whole / 10_000) % 10_000
+  const d2 = whole % 10_000
+  const d3 = (abs % 1000) * 10
+  const first = d0 !== 0 ? 0 : d1 !== 0 ? 1 : d2 !== 0 ? 2 : 3
+  const last = d3 !== 0 ? 3 : d2 !== 0 ? 2 : d1 !== 0 ? 1 : 0
+  // quantity is never 0, so there is at least one digit
+  const ndigits = last - first + 1
+  view.setInt32(o, 8 + 2 * ndigits)
+  view.setInt16(o + 4, ndigits)
+  view.setInt16(o + 6, 2 - first)
+  view.setUint16(o + 8, milli < 0 ? 0x4000 : 0)
+  view.setInt16(o + 10, 3)
+  o += 12
+  for (let k = first; k <= last; k++) {
+    view.setInt16(o, k === 0 ? d0 : k === 1 ? d1 : k === 2 ? d2 : d3)
+    o += 2
+  }
+  return o
+}
+
+/**
+ * Fills in one basket's household_id and transaction_id in every one of its tuples, and returns its
+ * byte range in `lines`.
+ */
+export function setBasketIds(a: AssembledBucket, lines: Buffer, idx: number, householdId: number, txnId: number): [number, number] {
+  const hhHi = Math.floor(householdId / TWO_32)
+  const hhLo = householdId - hhHi * TWO_32
+  const idHi = Math.floor(txnId / TWO_32)
+  const idLo = txnId - idHi * TWO_32
+  for (let t = a.firstTuple[idx]!; t < a.firstTuple[idx + 1]!; t++) {
+    const at = a.tupleAt[t]!
+    lines.writeInt32BE(hhHi, at + HOUSEHOLD_AT)
+    lines.writeUInt32BE(hhLo, at + HOUSEHOLD_AT + 4)
+    lines.writeInt32BE(idHi, at + TXN_AT)
+    lines.writeUInt32BE(idLo, at + TXN_AT + 4)
+  }
+  return [a.tupleAt[a.firstTuple[idx]!]!, a.tupleAt[a.firstTuple[idx + 1]!]!]
+}
+
+const SPECIAL = /[\\\t\n\r]/
+const SPECIALS = /[\\\t\n\r]/g
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+
+/** A value in COPY's text format (valid rows hold no NUL); most values need nothing. */
+export function copyText(v: string): string {
+  return SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPES[c]!) : v
+}
