@@ -267,20 +267,19 @@ describe('voids and returns', () => {
     const ret = (id: string) => ({ id, storeId: 'S1', lane: '2', cardNumber: '4001', occurredAt: '2026-11-25T13:00:00-06:00', items: [{ sku: '1001', quantity: -1, unitPriceCents: 349 }] })
     const first = await app.inject({ method: 'POST', url: '/v1/transactions', headers: pos, payload: [ret('RET1')] })
     expect(first.statusCode).toBe(200)
-    // The latest redemption (T2's) went back with the first return basket.
-    expect((await instanceState(tdb, l.codes[1]!)).redeemed_at).toBeNull()
-    expect((await instanceState(tdb, l.codes[0]!)).redeemed_transaction_id).toBe('T1')
+    // One redemption went back (both were made at the same instant of the test clock: either one).
+    const held = async () => (await Promise.all(l.codes.map((c) => instanceState(tdb, c)))).filter((i) => i.redeemed_at !== null).length
+    expect(await held()).toBe(1)
+    expect(await budgetUse(tdb, 'O1')).toEqual({ count: 1, cents: 100 })
     const batch = () => app.inject({ method: 'POST', url: '/v1/transactions', headers: pos, payload: [ret('RET1'), ret('RET2'), ret('RET3')] })
     expect((await batch()).statusCode).toBe(200)
     expect((await batch()).statusCode).toBe(200)
-    // RET1 replayed restores nothing more; RET2 takes T1's; RET3 finds none left.
-    expect((await instanceState(tdb, l.codes[0]!)).redeemed_at).toBeNull()
+    // RET1 replayed restores nothing more; RET2 takes the other one; RET3 finds none left.
+    expect(await held()).toBe(0)
     expect(await budgetUse(tdb, 'O1')).toEqual({ count: 0, cents: 0 })
     const returns = await tdb.db.selectFrom('redemption_return').select(['transaction_id', 'code']).orderBy('transaction_id').execute()
-    expect(returns).toEqual([
-      { transaction_id: 'RET1', code: l.codes[1] },
-      { transaction_id: 'RET2', code: l.codes[0] },
-      { transaction_id: 'RET3', code: null },
-    ])
+    expect(returns.map((r) => r.transaction_id)).toEqual(['RET1', 'RET2', 'RET3'])
+    expect(new Set(returns.slice(0, 2).map((r) => r.code))).toEqual(new Set(l.codes))
+    expect(returns[2]!.code).toBeNull()
   })
 })
