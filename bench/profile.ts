@@ -1,27 +1,36 @@
 import os from 'node:os'
 import { sql } from 'kysely'
 import type { Ctx } from '../src/context.ts'
-import { createPopulationFits, predictHousehold } from '../src/modules/predictions/household-scorer.ts'
+import { predictHousehold } from '../src/modules/predictions/household-scorer.ts'
 import { DEFAULT_SETTINGS, isoToDay, type PredictedItem, predictLists } from '../src/modules/predictions/predictions.service.ts'
-import { householdProfile } from '../src/modules/segments/profile.service.ts'
+import { createProfileModel, householdProfile } from '../src/modules/segments/profile.service.ts'
+import { fitSegmentCuts } from '../src/modules/segments/segment-cuts.ts'
+import { DEFAULT_SEGMENT_PARAMS } from '../src/modules/segments/segments.model.ts'
+import type { ProfileDto } from '../src/modules/segments/segments.schemas.ts'
+import { brandSegments, householdValues } from '../src/modules/segments/segments.service.ts'
 import { seedDatabase } from '../src/modules/seed/seed.service.ts'
 import { benchLog, createBenchDb, percentile } from './lib/bench-db.ts'
 
-// `npm run bench:profile [-- --households N] [-- --sample N] [-- --whole N]`: seeds N households
-// (default 2,000) × 540 days through the real importers, then times the profile service at the day
-// after the data ends: the first profile (which fits the population model for that day), the
-// prediction part of later profiles (predictHousehold against that fit) for a sample of households,
-// and a few whole later profiles. Last, it checks that every sampled household got exactly what
-// `pantry predict` prints.
+// `npm run bench:profile [-- --households N] [-- --sample N] [-- --whole N] [-- --legacy N]`: seeds
+// N households (default 2,000) × 540 days through the real importers, then times the profile
+// service at the day after the data ends: the first profile (which fits the population model and
+// computes the segment cut points for that day), the prediction part of later profiles
+// (predictHousehold against that fit) and whole later profiles for a sample of households, and,
+// back to back, the old per-request population ranking for a few of them. Last, it checks that the
+// sampled profiles' RFM, tier and segments equal the population functions' and that their
+// predictions equal what `pantry predict` prints.
 
 const args = process.argv.slice(2)
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt)
 const HOUSEHOLDS = opt('--households', 2000)
 const SAMPLE = opt('--sample', 200)
-/** Whole profiles timed (each reads the segments of the whole chain: seconds, see docs/segments.md). */
-const WHOLE = opt('--whole', 10)
+/** Whole later profiles timed (default: the whole sample). */
+const WHOLE = opt('--whole', SAMPLE)
+/** Households timed on the old path, RFM and segments ranked against the population per request (seconds each). */
+const LEGACY = opt('--legacy', 5)
 const END = '2026-11-01'
 const AS_OF_DAY = isoToDay(END)!
+const AS_OF = new Date(`${END}T00:00:00Z`)
 const SETTINGS = { ...DEFAULT_SETTINGS, customers: 'loyal' as const, loyalty: { weeklyCents: 2500, weeks: 8 } }
 
 const ms = (t0: number) => performance.now() - t0
@@ -47,15 +56,15 @@ try {
       GROUP BY h.id ORDER BY h.id`.execute(bench.db)
   ).rows.filter((_, i, all) => i % Math.max(1, Math.floor(all.length / SAMPLE)) === 0).slice(0, SAMPLE)
 
-  const fits = createPopulationFits()
-  const model = { settings: SETTINGS, fits }
+  const model = createProfileModel(SETTINGS)
+  const fits = model.fits
   const profile = (cardNumber: string) => householdProfile(ctx, { cardNumber, asOf: END, predictions: model })
   process.stdout.write(`load average before: ${load()}\n`)
   const cpu0 = process.cpuUsage()
   t = performance.now()
   await profile(cards[0]!.cardNumber)
   const cpu1 = process.cpuUsage(cpu0)
-  process.stdout.write(`first profile (fits the population for ${END}): ${(ms(t) / 1000).toFixed(2)} s wall, ${((cpu1.user + cpu1.system) / 1000).toFixed(0)} ms Node CPU\n`)
+  process.stdout.write(`first profile (fits the population and the segment cut points for ${END}): ${(ms(t) / 1000).toFixed(2)} s wall, ${((cpu1.user + cpu1.system) / 1000).toFixed(0)} ms Node CPU\n`)
 
   // The prediction part alone, against the fit the first profile made.
   const got = new Map<string, PredictedItem[]>()
@@ -69,14 +78,46 @@ try {
   const cpu3 = process.cpuUsage(cpu2)
   process.stdout.write(`${summary('predictions of a later profile (predictHousehold)', part)}; Node CPU ${((cpu3.user + cpu3.system) / 1000 / cards.length).toFixed(1)} ms per call\n`)
 
+  // Whole later profiles: everything the route answers, against the day's fit and cut points.
   const whole: number[] = []
+  const profiles = new Map<number, ProfileDto>()
+  const cpu4 = process.cpuUsage()
   for (const c of cards.slice(0, WHOLE)) {
     t = performance.now()
-    await profile(c.cardNumber)
+    profiles.set(c.id, await profile(c.cardNumber))
     whole.push(ms(t))
   }
-  process.stdout.write(`${summary('later profiles, whole (RFM, segments, attributes, predictions)', whole)}\n`)
-  process.stdout.write(`load average after: ${load()}; population fits made: ${fits.fitsStarted}\n`)
+  const cpu5 = process.cpuUsage(cpu4)
+  process.stdout.write(`${summary('later profiles, whole (RFM, tier, segments, attributes, predictions)', whole)}; Node CPU ${((cpu5.user + cpu5.system) / 1000 / whole.length).toFixed(1)} ms per profile\n`)
+
+  // Back to back, the reads a profile made before the cut points: RFM, tier and usage ranked against the whole population per request.
+  const ranked: number[] = []
+  for (const c of cards.slice(0, LEGACY)) {
+    t = performance.now()
+    await Promise.all([householdValues(ctx, { asOf: AS_OF, householdId: c.id }), brandSegments(ctx, { asOf: AS_OF, householdId: c.id })])
+    ranked.push(ms(t))
+  }
+  if (ranked.length > 0) process.stdout.write(`${summary('for comparison, RFM + tier + segments of one household ranked against the population (the old path)', ranked)}\n`)
+  process.stdout.write(`load average after: ${load()}; population fits made: ${fits.fitsStarted}, cut points computed: ${model.cuts.started}\n`)
+
+  // The segments' share of the first profile: the cut points alone, computed again.
+  t = performance.now()
+  await fitSegmentCuts(ctx, DEFAULT_SEGMENT_PARAMS, AS_OF_DAY)
+  process.stdout.write(`segment cut points alone (part of the first profile): ${(ms(t) / 1000).toFixed(2)} s\n`)
+
+  // The profiles' RFM, tier and segments equal the population functions' for each household.
+  t = performance.now()
+  const values = new Map((await householdValues(ctx, { asOf: AS_OF })).map((v) => [v.householdId, v]))
+  const segments = await brandSegments(ctx, { asOf: AS_OF })
+  process.stdout.write(`population householdValues + brandSegments for comparison: ${(ms(t) / 1000).toFixed(1)} s\n`)
+  let sameSegments = 0
+  for (const [id, p] of profiles) {
+    const v = values.get(id)
+    const rfm = v ? { ...v.rfm, recencyDays: v.recencyDays, frequency: v.frequency, monetaryCents: v.monetaryCents } : null
+    const segs = segments.filter((s) => s.householdId === id).map(({ householdId: _, ...s }) => s)
+    if (JSON.stringify([rfm, v?.tier ?? null, segs]) === JSON.stringify([p.rfm, p.tier, p.segments])) sameSegments++
+  }
+  process.stdout.write(`profiles whose RFM, tier and segments equal the population functions': ${sameSegments} of ${profiles.size}\n`)
 
   t = performance.now()
   const expected = new Map<string, readonly PredictedItem[]>()

@@ -26,6 +26,8 @@ export interface AppDeps {
   readonly segments?: SegmentParams
   /** The list model's settings for profile predictions: listModelSettings(config); default: the documented ones. */
   readonly predictions?: ModelSettings
+  /** Fit profiles' population (today's) at start and at each UTC day change, in the background: `pantry serve` sets it. */
+  readonly warmProfiles?: boolean
   /** Code secret and store time zone for checkout redemption; without them /v1/redemptions answers 503. */
   readonly redemption?: RedemptionSettings
 }
@@ -60,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { ...services, prefix: '/v1/products' })
   await app.register(householdRoutes, { ...services, prefix: '/v1/households' })
   await app.register(offerRoutes, { ...services, prefix: '/v1/offers' })
-  await app.register(profileRoutes, { ...services, segments: deps.segments, predictions: deps.predictions, prefix: '/v1/households' })
+  await app.register(profileRoutes, { ...services, segments: deps.segments, predictions: deps.predictions, warmProfiles: deps.warmProfiles, prefix: '/v1/households' })
   await app.register(redemptionRoutes, { ...services, prefix: '/v1/redemptions' })
   return app
 }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 
 /**
  * The only module that reads process.env. Every variable is described here; the README's
- * configuration table is printed from this schema by `pantry config --markdown`.
+ * configuration table is printed from this schema by `pantry config`.
  */
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -33,6 +33,9 @@ export const envSchema = z.object({
     .default(4 * 1024 * 1024)
     .describe('Largest accepted request body; larger ones get 413.'),
   PANTRY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10).describe('PostgreSQL connections per process.'),
+  PANTRY_WARM_PROFILES: bool
+    .default(true)
+    .describe("`pantry serve` fits today's population for household profiles in the background at start and after each UTC midnight, so the day's first profile does not wait for it."),
   PANTRY_CODE_SECRET: z
     .string()
     .min(16)
@@ -100,7 +103,7 @@ export type Env = z.infer<typeof envSchema>
 export interface Config {
   readonly db: { readonly url: string | undefined; readonly poolSize: number }
   readonly dataDir: string
-  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number }
+  readonly http: { readonly port: number; readonly host: string; readonly bodyLimit: number; readonly warmProfiles: boolean }
   readonly log: { readonly level: Env['LOG_LEVEL']; readonly pretty: boolean }
   readonly codeSecret: string | undefined
   readonly cycle: { readonly lengthDays: number; readonly controlShare: number; readonly offerTopCents: number; readonly offerTopWorthCents: number }
@@ -125,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean
   return Object.freeze({
     db: Object.freeze({ url: e.DATABASE_URL, poolSize: e.PANTRY_DB_POOL_SIZE }),
     dataDir: path.resolve(e.PANTRY_DATA_DIR),
-    http: Object.freeze({ port: e.PORT, host: e.HOST, bodyLimit: e.PANTRY_BODY_LIMIT_BYTES }),
+    http: Object.freeze({ port: e.PORT, host: e.HOST, bodyLimit: e.PANTRY_BODY_LIMIT_BYTES, warmProfiles: e.PANTRY_WARM_PROFILES }),
     log: Object.freeze({ level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? isTty }),
     codeSecret: e.PANTRY_CODE_SECRET,
     cycle: Object.freeze({

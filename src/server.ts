@@ -11,7 +11,7 @@ import { segmentParams } from './modules/segments/segments.model.ts'
  */
 export async function serve(rt: CliRuntime): Promise<void> {
   const redemption = { codeSecret: await resolveCodeSecret(rt.config), timeZone: rt.config.storeTimeZone }
-  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config), predictions: listModelSettings(rt.config), redemption })
+  const app = await buildApp({ db: rt.conn.db, log: rt.log, bodyLimit: rt.config.http.bodyLimit, segments: segmentParams(rt.config), predictions: listModelSettings(rt.config), redemption, warmProfiles: rt.config.http.warmProfiles })
   let stopped!: () => void
   const done = new Promise<void>((resolve) => (stopped = resolve))
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -16,7 +16,7 @@ export async function startServer(url: string, env: Record<string, string> = {})
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the server under load.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'src/cli/pantry.js'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: 'false', PANTRY_DB_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '16', ...env },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', LOG_PRETTY: 'false', PANTRY_DB_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '16', PANTRY_WARM_PROFILES: 'false', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   for (let i = 0; i < 300; i++) {

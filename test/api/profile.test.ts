@@ -1,7 +1,16 @@
+import pino from 'pino'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { DEFAULT_SETTINGS, isoToDay, predictLists } from '../../src/modules/predictions/predictions.service.ts'
-import { explainPredictions } from '../../src/modules/segments/profile.service.ts'
+import { AppError } from '../../src/errors.ts'
+import {
+  createProfileModel,
+  defaultModelSettings,
+  explainPredictions,
+  FITTING_RETRY_AFTER_S,
+  householdProfile,
+  warmProfiles,
+} from '../../src/modules/segments/profile.service.ts'
 import { DEFAULT_SEGMENT_PARAMS } from '../../src/modules/segments/segments.model.ts'
 import { authHeader, buildTestApp } from '../helpers/app.ts'
 import { createTestDb, testLog } from '../helpers/db.ts'
@@ -84,10 +93,12 @@ describe('GET /v1/households/:cardNumber/profile', () => {
     })
   })
 
-  it('defaults asOf to the injected clock', async () => {
+  it("defaults asOf to the start of the injected clock's UTC day", async () => {
     const body = (await profile('4001')).json()
-    expect(body.asOf).toBe(clock.toISOString())
-    expect(body.rfm.recencyDays).toBe(2)
+    expect(body.asOf).toBe('2026-03-10T00:00:00.000Z')
+    // last visit Mar 8 10:00: one whole day before Mar 10 00:00
+    expect(body.rfm.recencyDays).toBe(1)
+    expect((await profile('4001', '?asOf=2026-03-10')).json()).toEqual(body)
   })
 
   it('replays a past date: later baskets do not change it', async () => {
@@ -142,6 +153,51 @@ describe('GET /v1/households/:cardNumber/profile', () => {
       await strict.close()
     }
   })
+})
+
+describe('householdProfile and the day population', () => {
+  const settings = defaultModelSettings(DEFAULT_SEGMENT_PARAMS)
+  const day = isoToDay('2026-03-09')!
+
+  it('answers 503 with Retry-After while the day is still being fitted, then uses that fit', async () => {
+    const model = createProfileModel(settings, 8, 0)
+    const err = await householdProfile(tdb.ctx, { cardNumber: '4001', asOf: '2026-03-09', predictions: model }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AppError)
+    expect(err).toMatchObject({ status: 503, headers: { 'retry-after': String(FITTING_RETRY_AFTER_S) } })
+    // The fits went on without the request; the retry gets them, and the same profile as an unhurried model's.
+    await model.fits.get(tdb.ctx, settings, day)
+    await model.cuts.get(tdb.ctx, DEFAULT_SEGMENT_PARAMS, day)
+    const body = await householdProfile(tdb.ctx, { cardNumber: '4001', asOf: '2026-03-09', predictions: model })
+    expect([model.fits.fitsStarted, model.cuts.started]).toEqual([1, 1])
+    expect(body).toEqual((await profile('4001', '?asOf=2026-03-09')).json())
+  })
+
+  it('warms a day so that its profiles fit nothing', async () => {
+    const model = createProfileModel(settings)
+    await warmProfiles(tdb.ctx, model, DEFAULT_SEGMENT_PARAMS, day)
+    expect([model.fits.fitsStarted, model.cuts.started]).toEqual([1, 1])
+    for (const card of ['4001', '5001']) await householdProfile(tdb.ctx, { cardNumber: card, asOf: '2026-03-09', predictions: model })
+    expect([model.fits.fitsStarted, model.cuts.started]).toEqual([1, 1])
+  })
+})
+
+describe('GET /v1/households/:cardNumber/profile in a warming app', () => {
+  it("fits today's population at start, logged, so the day's profiles fit nothing", async () => {
+    const lines: Array<{ msg: string; ms?: number }> = []
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const warm = await buildApp({ db, log, now: () => clock, warmProfiles: true })
+    try {
+      await warm.ready()
+      await expect.poll(() => lines.find((l) => l.msg === 'profile population fits ready'), { timeout: 60_000 }).toBeTruthy()
+      const fitted = () => lines.filter((l) => l.msg.startsWith('fitted the population') || l.msg.startsWith('computed the segment cut points')).length
+      expect(fitted()).toBe(2)
+      const res = await warm.inject({ method: 'GET', url: '/v1/households/4001/profile', headers: analyst })
+      expect(res.json()).toEqual((await profile('4001')).json())
+      expect(fitted()).toBe(2)
+    } finally {
+      await warm.close()
+    }
+  }, 90_000)
 })
 
 describe('explainPredictions', () => {

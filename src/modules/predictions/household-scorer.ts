@@ -1,7 +1,8 @@
 import type { Config } from '../../config.ts'
 import type { Ctx } from '../../context.ts'
 import { calibrateStratified, type StratifiedCalibrator } from './calibration.ts'
-import { basketsSince, householdDayRows, householdMetaById, lastTransactionId } from './household-history.repository.ts'
+import { createAsOfMemo } from './as-of-memo.ts'
+import { householdDayRows, householdMetaById } from './household-history.repository.ts'
 import {
   calibrationDays, calibratorFor, DEFAULT_SETTINGS, dayToIso, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
   type ModelSettings, openRun, type PredictedItem,
@@ -70,74 +71,31 @@ export interface PopulationFits {
    * was, it is fitted again, so the numbers stay those a fresh `pantry predict` would print.
    */
   get(ctx: Ctx, settings: ModelSettings, asOfDay: number): Promise<PopulationFit>
+  /** Whether the fit for these settings at `asOfDay` is being made right now. */
+  computing(settings: ModelSettings, asOfDay: number): boolean
   /** Fits started so far (for logs and tests). */
   readonly fitsStarted: number
-}
-
-interface Entry {
-  readonly promise: Promise<PopulationFit>
-  fit: PopulationFit | undefined
-  /** The highest basket id when the fit started: baskets above it are checked for late ones. */
-  mark: number
 }
 
 /** Fits kept at most, least recently used dropped first (each holds a prior per product and group, and the calibration maps). */
 export const DEFAULT_MAX_FITS = 8
 
 /**
- * An in-process cache: one per app (profileRoutes makes it), so each server process fits a day
- * once and a test's app never sees another database's fit.
+ * An in-process cache (as-of-memo.ts): one per app (profileRoutes makes it), so each server
+ * process fits a day once and a test's app never sees another database's fit.
  */
 export function createPopulationFits(maxFits = DEFAULT_MAX_FITS): PopulationFits {
-  const entries = new Map<string, Entry>()
-  let started = 0
-
-  const start = (ctx: Ctx, key: string, settings: ModelSettings, asOfDay: number): Promise<PopulationFit> => {
-    started += 1
-    const fitting = (async () => {
-      // The watermark is read before the fit, so a basket stored while fitting is checked later.
-      const mark = await lastTransactionId(ctx.db)
-      const t0 = performance.now()
-      const fit = await fitPopulation(ctx, settings, asOfDay)
-      ctx.log.info({ asOf: dayToIso(asOfDay), customers: settings.customers, ms: Math.round(performance.now() - t0) }, 'fitted the population model for household predictions')
-      return { fit, mark }
-    })()
-    const entry: Entry = { promise: fitting.then((r) => r.fit), fit: undefined, mark: 0 }
-    fitting.then(
-      ({ fit, mark }) => Object.assign(entry, { fit, mark }),
-      // A failed fit is not cached: the next call tries again (its callers get the error).
-      () => entries.get(key) === entry && entries.delete(key),
-    )
-    entries.set(key, entry)
-    for (const old of entries.keys()) {
-      if (entries.size <= maxFits) break
-      entries.delete(old)
-    }
-    return entry.promise
-  }
-
-  const stillCurrent = async (ctx: Ctx, e: Entry, asOfDay: number): Promise<boolean> => {
-    const { top, late } = await basketsSince(ctx.db, e.mark, asOfDay)
-    // Ids going backwards: the baskets were emptied and reloaded (a test database, a restore).
-    return !late && top >= e.mark
-  }
-
+  const memo = createAsOfMemo<ModelSettings, PopulationFit>({
+    maxEntries: maxFits,
+    compute: fitPopulation,
+    message: 'fitted the population model for household predictions',
+    fields: (settings) => ({ customers: settings.customers }),
+  })
   return {
+    get: (ctx, settings, asOfDay) => memo.get(ctx, settings, asOfDay),
+    computing: (settings, asOfDay) => memo.computing(settings, asOfDay),
     get fitsStarted() {
-      return started
-    },
-    async get(ctx, settings, asOfDay) {
-      const key = `${asOfDay}|${JSON.stringify(settings)}`
-      for (;;) {
-        const e = entries.get(key)
-        if (!e) return start(ctx, key, settings, asOfDay)
-        entries.delete(key)
-        entries.set(key, e)
-        if (!e.fit) return e.promise
-        if (await stillCurrent(ctx, e, asOfDay)) return e.fit
-        // Stale: drop it unless another caller already replaced it, then look again.
-        if (entries.get(key) === e) entries.delete(key)
-      }
+      return memo.started
     },
   }
 }

@@ -66,6 +66,35 @@ export interface ValueRow {
   share_above: number
 }
 
+export interface MeasuresRow {
+  household_id: number
+  recency_days: number
+  frequency: number
+  monetary_cents: number
+}
+
+/** R, F and M per household with a visit in `w` (all, or those `only` keeps): what valueScores ranks. */
+function measures(w: Window, only: RawBuilder<unknown>): RawBuilder<MeasuresRow> {
+  return sql<MeasuresRow>`
+      SELECT t.household_id,
+             floor(extract(epoch FROM (${w.to}::timestamptz - max(t.occurred_at) FILTER (WHERE t.total_cents > 0))) / 86400)::int AS recency_days,
+             (count(*) FILTER (WHERE t.total_cents > 0))::int AS frequency,
+             sum(t.total_cents)::int8 AS monetary_cents
+      FROM pos_transaction t
+      WHERE t.household_id <> 0 AND ${only} AND t.occurred_at >= ${w.from}::timestamptz AND t.occurred_at < ${w.to}::timestamptz
+      GROUP BY t.household_id
+      HAVING count(*) FILTER (WHERE t.total_cents > 0) > 0`
+}
+
+/**
+ * One household's R, F and M in `w`, from its own index range (pos_transaction_household_idx),
+ * unranked; undefined without a visit in `w`. The same expressions valueScores ranks.
+ */
+export async function householdMeasures(db: Kysely<DB>, w: Window, householdId: number): Promise<MeasuresRow | undefined> {
+  const r = await measures(w, sql`t.household_id = ${householdId}::int8`).execute(db)
+  return r.rows[0]
+}
+
 /**
  * RFM quintiles and the pyramid rank of every household with a visit in `w`, in one pass over the
  * basket headers: pos_transaction holds one row per basket, its total_cents the same net spend
@@ -77,16 +106,7 @@ export interface ValueRow {
  */
 export async function valueScores(db: Kysely<DB>, w: Window, householdId?: number): Promise<ValueRow[]> {
   const r = await sql<ValueRow>`
-    WITH hh AS (
-      SELECT t.household_id,
-             floor(extract(epoch FROM (${w.to}::timestamptz - max(t.occurred_at) FILTER (WHERE t.total_cents > 0))) / 86400)::int AS recency_days,
-             (count(*) FILTER (WHERE t.total_cents > 0))::int AS frequency,
-             sum(t.total_cents)::int8 AS monetary_cents
-      FROM pos_transaction t
-      WHERE t.household_id <> 0 AND t.occurred_at >= ${w.from}::timestamptz AND t.occurred_at < ${w.to}::timestamptz
-      GROUP BY t.household_id
-      HAVING count(*) FILTER (WHERE t.total_cents > 0) > 0
-    ), drawn AS (
+    WITH hh AS (${measures(w, sql`true`)}), drawn AS (
       SELECT hh.*,
              ntile(5) OVER (ORDER BY recency_days DESC, household_id) AS r0,
              ntile(5) OVER (ORDER BY frequency, household_id) AS f0,
