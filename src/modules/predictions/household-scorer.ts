@@ -1,11 +1,11 @@
 import type { Config } from '../../config.ts'
 import type { Ctx } from '../../context.ts'
-import { calibrateStratified, type StratifiedCalibrator } from './calibration.ts'
+import type { StratifiedCalibrator } from './calibration.ts'
 import { createAsOfMemo } from './as-of-memo.ts'
 import { householdDayRows, householdMetaById } from './household-history.repository.ts'
 import {
-  calibrationDays, calibratorFor, DEFAULT_SETTINGS, dayToIso, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
-  type ModelSettings, openRun, type PredictedItem,
+  calibrationDays, calibratorFor, DEFAULT_SETTINGS, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
+  type ModelSettings, openRun, type PredictedItem, printedItems, rankItems,
 } from './predictions.service.ts'
 import { type ModelParams, scoreHousehold } from './repurchase-model.ts'
 
@@ -48,18 +48,8 @@ export function scoreWithFit(fit: PopulationFit, h: HouseholdRows, top: number):
   if (!inScope(fit.run, h.meta, folded)) return []
   const scored = scoreHousehold(folded.history, fit.model)
   if (!scored) return []
-  // As scoreHouseholds: ranked by the calibrated probability, ties by the raw score.
-  const items = scored
-    .map((it) => ({ ...it, calibrated: calibrateStratified(fit.calibrator, it.p, it.k, it.cycleDays) }))
-    .sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
-  // As predictLists rounds them.
-  return items.slice(0, top).map((it) => ({
-    sku: it.sku,
-    probability: Math.round(it.calibrated * 10_000) / 10_000,
-    expectedDate: dayToIso(it.nextDay),
-    cycleDays: Math.round(it.cycleDays * 10) / 10,
-    lastPurchased: dayToIso(it.lastDay),
-  }))
+  // Ranked and rounded by the same functions as predictLists.
+  return printedItems(rankItems(scored, fit.calibrator), top)
 }
 
 /** Memoized population fits, one per (settings, as-of day). */

@@ -180,9 +180,7 @@ export async function* scoreHouseholds(ctx: Ctx, run: ModelRun, asOfDay: number,
     const folded = fold(run, h, asOfDay, followDays)
     if (!inScope(run, h.meta, folded)) continue
     const scored = scoreHousehold(folded.history, model)
-    // Ranked by the calibrated probability (strata differ), ties by the raw score.
-    const items = scored?.map((it) => ({ ...it, calibrated: calibrateStratified(cal, it.p, it.k, it.cycleDays) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
-    yield { meta: h.meta, folded, items }
+    yield { meta: h.meta, folded, items: scored && rankItems(scored, cal) }
   }
 }
 
@@ -224,13 +222,23 @@ export async function* predictLists(ctx: Ctx, settings: ModelSettings, asOfDay: 
     yield {
       cardNumber: h.meta.cardNumber,
       householdId: h.meta.externalId,
-      items: h.items.slice(0, top).map((it) => ({
-        sku: it.sku,
-        probability: Math.round(it.calibrated * 10_000) / 10_000,
-        expectedDate: dayToIso(it.nextDay),
-        cycleDays: Math.round(it.cycleDays * 10) / 10,
-        lastPurchased: dayToIso(it.lastDay),
-      })),
+      items: printedItems(h.items, top),
     }
   }
+}
+
+/** Pure: a household's scored items ranked by the calibrated probability (strata differ), ties by the raw score. */
+export function rankItems<T extends { p: number; k: number; cycleDays: number }>(scored: readonly T[], cal: Parameters<typeof calibrateStratified>[0]): (T & { calibrated: number })[] {
+  return scored.map((it) => ({ ...it, calibrated: calibrateStratified(cal, it.p, it.k, it.cycleDays) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
+}
+
+/** Pure: the top `top` ranked items as printed and as `pantry predict` prints them (rounded, ISO dates). */
+export function printedItems(items: readonly { sku: string; calibrated: number; nextDay: number; cycleDays: number; lastDay: number }[], top: number): PredictedItem[] {
+  return items.slice(0, top).map((it) => ({
+    sku: it.sku,
+    probability: Math.round(it.calibrated * 10_000) / 10_000,
+    expectedDate: dayToIso(it.nextDay),
+    cycleDays: Math.round(it.cycleDays * 10) / 10,
+    lastPurchased: dayToIso(it.lastDay),
+  }))
 }
