@@ -1,5 +1,6 @@
 import { hash as digest } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { copyText } from '../../db/copy-text.ts'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
 import { emptyFields, jsonString, lineTotalCents, parseTxnFields, parseTxnLine } from './transactions-row.ts'
@@ -442,11 +443,3 @@ export function setBasketIds(a: AssembledBucket, lines: Buffer, idx: number, hou
   return [a.tupleAt[a.firstTuple[idx]!]!, a.tupleAt[a.firstTuple[idx + 1]!]!]
 }
 
-const SPECIAL = /[\\\t\n\r]/
-const SPECIALS = /[\\\t\n\r]/g
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
-
-/** A value in COPY's text format (valid rows hold no NUL); most values need nothing. */
-export function copyText(v: string): string {
-  return SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPES[c]!) : v
-}

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { copyText } from '../../db/copy-text.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Session } from '../imports/pg-session.ts'
 
@@ -166,14 +167,6 @@ export async function copyLines(session: Session, c: LineColumns): Promise<void>
   }
   if (chunk) await copy.write(chunk)
   await copy.end()
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/
-
-/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
-function copyText(v: string): string {
-  if (!COPY_SPECIAL.test(v)) return v
-  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
 }
 
 export function basketKey(storeId: string, posId: string): string {
