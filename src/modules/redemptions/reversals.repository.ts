@@ -106,7 +106,7 @@ export async function claimReturns(trx: Kysely<DB>, rows: readonly ReturnClaim[]
             ORDER BY l.redeemed_at DESC, l.code OFFSET r.n - 1 LIMIT 1),
            ${at}
     FROM r
-    ORDER BY r.s, r.t, r.k
+    ORDER BY r.s, r.t, r.k  -- one lock order for every caller: by basket, then SKU
     ON CONFLICT DO NOTHING
     RETURNING store_id, transaction_id, code`.execute(trx)
   return res.rows.flatMap((x) => (x.code === null ? [] : [{ storeId: x.store_id, transactionId: x.transaction_id, code: x.code }]))

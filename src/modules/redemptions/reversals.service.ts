@@ -58,9 +58,6 @@ export async function restoreReturnedItems(ctx: Ctx, returns: readonly ReturnedI
     for (const sku of new Set(r.skus)) rows.push({ storeId: r.storeId, transactionId: r.transactionId, householdId, sku })
   }
   if (rows.length === 0) return 0
-  // One lock order for every caller: by basket, then SKU.
-  const key = (x: ReturnClaim) => `${x.storeId}\u0000${x.transactionId}\u0000${x.sku}`
-  rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
   const at = ctx.now()
   return retryOnDeadlock(() =>
     ctx.db.transaction().execute(async (trx) => {
