@@ -91,7 +91,7 @@ export function calibrate(c: Calibrator, p: number): number {
 }
 
 /** Purchase-count strata: upper bounds of k for each stratum (the last one is open). */
-export const K_STRATA = [1, 2, 3, 5, 9] as const
+export const K_STRATA = [1, 2, 3, 5, 7, 9, 12, 16, 22, 30] as const
 /** Cycle strata: upper bounds of the pair's median gap in days. */
 export const CYCLE_STRATA = [7, 14, 28] as const
 const STRATA = (K_STRATA.length + 1) * (CYCLE_STRATA.length + 1)

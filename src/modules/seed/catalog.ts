@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { WeightedTable } from './prng.ts'
-import { AUDIENCE_BY_CATEGORY, type SlotAudience } from './staples.ts'
+import { AUDIENCE_BY_CATEGORY, STAPLE_SLOTS, type SlotAudience } from './staples.ts'
+
+const HABIT_TYPES = new Set(STAPLE_SLOTS.flatMap((slot) => slot.types))
 
 export const CATALOG_FILE = join(dirname(fileURLToPath(import.meta.url)), 'data/catalog.csv.gz')
 
@@ -71,11 +73,14 @@ export function buildCatalog(gz: Buffer): Catalog {
   const byType = new Map<string, number[]>()
   for (const p of products) (byType.get(p.typeKey) ?? byType.set(p.typeKey, []).get(p.typeKey)!).push(p.index)
   for (const list of byType.values()) list.sort((a, b) => products[b]!.popularity - products[a]!.popularity || a - b)
-  const produce = products.filter((p) => p.produce).map((p) => p.index)
+  // Products of a staple type are bought by habit (staples.ts), not on impulse: their real
+  // popularity is mostly their habitual buyers' repurchases, which the habits already make.
+  const impulseWeight = (p: Product) => (HABIT_TYPES.has(p.typeKey) ? 0 : popularityWeight(p))
+  const produce = products.filter((p) => p.produce && !HABIT_TYPES.has(p.typeKey)).map((p) => p.index)
   return {
     products,
     byType,
-    impulse: new WeightedTable(products.map(popularityWeight)),
+    impulse: new WeightedTable(products.map(impulseWeight)),
     produceImpulse: { table: new WeightedTable(produce.map((i) => popularityWeight(products[i]!))), indexes: produce },
   }
 }

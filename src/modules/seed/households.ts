@@ -22,14 +22,18 @@ export const MODEL = {
   babyShare: 0.08,
   produceHeavyShare: 0.2,
   homeStoreShare: 0.9,
-  /** Staples per household (products), lognormal median and log-sd, clamped to [min, max]. */
-  staplesMedian: 22,
-  staplesSigma: 0.35,
-  staplesMin: 10,
-  staplesMax: 40,
+  /** Log-sd over households of their propensity to have habits (scales every general slot). */
+  habitSigma: 0.4,
+  staplesMin: 3,
   /** Unplanned items per trip: household mean (lognormal median, log-sd). */
-  impulseMedian: 7,
+  impulseMedian: 7.5,
   impulseSigma: 0.55,
+  /**
+   * Favourites outside the staple habits (a brand of crackers, a candy bar): bought now and then,
+   * without a cycle. This share of the unplanned draws comes from the household's own favourites.
+   */
+  favourites: 50,
+  favouriteShare: 0.35,
 } as const
 
 export type BrandAttitude = 'national' | 'store' | 'swing'
@@ -69,6 +73,8 @@ export interface Household {
   readonly audiences: ReadonlySet<SlotAudience>
   readonly produceHeavy: boolean
   readonly impulseRate: number
+  /** Catalog indexes of the household's favourites (see MODEL.favourites). */
+  readonly favourites: readonly number[]
   readonly staples: Staple[]
   readonly rng: Rng
 }
@@ -121,7 +127,10 @@ export function createHousehold(index: number, ctx: HouseholdContext): Household
     impulseRate: rng.lognormal(Math.log(MODEL.impulseMedian), MODEL.impulseSigma) * Math.pow(meanGap / MODEL.meanGapMedian, 0.15),
     rng,
   }
-  return { ...base, staples: chooseStaples(rng, ctx, base) }
+  const favourites = Array.from({ length: MODEL.favourites }, () => ctx.catalog.impulse.draw(rng)).filter(
+    (i) => ctx.catalog.products[i]!.audience === 'all' || audiences.has(ctx.catalog.products[i]!.audience),
+  )
+  return { ...base, favourites, staples: chooseStaples(rng, ctx, base) }
 }
 
 function pickAttitude(rng: Rng): BrandAttitude {
@@ -144,28 +153,29 @@ function preferredHour(rng: Rng): number {
 type HouseholdBase = Pick<Household, 'audiences' | 'produceHeavy' | 'attitude' | 'firstDay' | 'lastDay' | 'meanGap'>
 
 /**
- * Audience habits (pet food, diapers) are taken at their prevalence; general ones are sampled by
- * prevalence until the household's staple count (10–40 products) is reached.
+ * Each slot the household can have is a habit with the slot's prevalence (tripled for produce in
+ * produce-heavy households), times the household's own habit propensity: some households live on
+ * routine, others buy whatever appeals. Prevalences are fitted to the Complete Journey sample
+ * (docs/seed.md "Concentration"), so habits take the share of purchases they take there.
  */
 function chooseStaples(rng: Rng, ctx: HouseholdContext, h: HouseholdBase): Staple[] {
-  const target = Math.round(Math.min(MODEL.staplesMax, Math.max(MODEL.staplesMin, rng.lognormal(Math.log(MODEL.staplesMedian), MODEL.staplesSigma))))
+  const propensity = rng.lognormal(0, MODEL.habitSigma)
   // Bigger households (and babies) use things up faster: one consumption rate scales all cycles.
   const consumption = rng.lognormal(0, 0.25) * (h.audiences.has('baby') ? 1.15 : 1)
   const staples: Staple[] = []
-  let count = 0
-  const add = (slot: StapleSlot) => {
+  for (const slot of STAPLE_SLOTS) {
+    if (slot.audience !== 'all' && !h.audiences.has(slot.audience)) continue
+    const p = slot.prevalence * (slot.produce && h.produceHeavy ? 3 : 1) * (slot.audience === 'all' ? propensity : 1)
+    if (!rng.chance(Math.min(0.95, p))) continue
     const s = makeStaple(rng, ctx, h, slot, consumption)
-    if (s) {
-      staples.push(s)
-      count += s.products.length
-    }
+    if (s) staples.push(s)
   }
-  for (const slot of STAPLE_SLOTS) if (slot.audience !== 'all' && h.audiences.has(slot.audience) && rng.chance(slot.prevalence)) add(slot)
-  const general = STAPLE_SLOTS.filter((sl) => sl.audience === 'all')
-  const weights = general.map((sl) => sl.prevalence * (sl.produce && h.produceHeavy ? 3 : 1))
-  for (const i of sampleWeighted(rng, weights, general.length)) {
-    if (count >= target) break
-    add(general[i]!)
+  // Everyone has a few habits: the household with none takes the most common ones it lacks.
+  const general = STAPLE_SLOTS.filter((sl) => sl.audience === 'all' && !staples.some((st) => st.slot === sl))
+  for (const i of sampleWeighted(rng, general.map((sl) => sl.prevalence), general.length)) {
+    if (staples.length >= MODEL.staplesMin) break
+    const s = makeStaple(rng, ctx, h, general[i]!, consumption)
+    if (s) staples.push(s)
   }
   return staples
 }
@@ -175,7 +185,7 @@ function makeStaple(rng: Rng, ctx: HouseholdContext, h: HouseholdBase, slot: Sta
   if (!type) return undefined
   // Most habits follow the household's attitude; some categories are the exception.
   const attitude = rng.chance(0.8) ? h.attitude : pickAttitude(rng)
-  const products = pickProducts(rng, ctx.catalog, type, attitude)
+  const products = pickProducts(rng, ctx.catalog, slot, type, attitude)
   const cycleDays = Math.max(2, (slot.cycleDays * rng.lognormal(0, 0.3)) / consumption)
   const span = h.lastDay - h.firstDay
   const r = rng.next()
@@ -194,15 +204,32 @@ function pickType(rng: Rng, catalog: Catalog, slot: StapleSlot): readonly number
   return lists[drawIndex(rng, weights)]
 }
 
-/** Loyal: one product of the preferred brand type. Swing: a national and a store-brand equivalent (or two). */
-function pickProducts(rng: Rng, catalog: Catalog, type: readonly number[], attitude: BrandAttitude): number[] {
-  const national = type.filter((i) => catalog.products[i]!.brandType === 'national')
-  const store = type.filter((i) => catalog.products[i]!.brandType === 'store')
-  const byPopularity = (list: readonly number[]) => list[drawIndex(rng, list.map((i) => catalog.products[i]!.popularity + 1))]!
-  const one = (list: readonly number[], other: readonly number[]) => byPopularity(list.length > 0 ? list : other)
-  if (attitude === 'national') return [one(national, store)]
-  if (attitude === 'store') return [one(store, national)]
-  const picks = new Set([one(national, store), one(store, national)])
-  if (rng.chance(0.3)) picks.add(byPopularity(type))
-  return [...picks]
+/**
+ * The SKUs a household rotates through for one habit (flavours, sizes, brands): about 1/sameSku
+ * of them, drawn by popularity, so that two purchases of the habit are the same SKU about as often
+ * as in the Complete Journey data. Loyal buyers stay with their brand type; a swing buyer holds at
+ * least a national and a store-brand equivalent. The chosen product type comes first; the slot's
+ * other types fill in when it has too few SKUs.
+ */
+function pickProducts(rng: Rng, catalog: Catalog, slot: StapleSlot, type: readonly number[], attitude: BrandAttitude): number[] {
+  const want = Math.max(1, Math.round(rng.lognormal(Math.log(1 / slot.sameSku), 0.3)))
+  const others = slot.types.flatMap((t) => catalog.byType.get(t) ?? []).filter((i) => !type.includes(i))
+  const ofBrand = (list: readonly number[], brandType: 'national' | 'store') => list.filter((i) => catalog.products[i]!.brandType === brandType)
+  const picks: number[] = []
+  const draw = (list: readonly number[]) => {
+    const left = list.filter((i) => !picks.includes(i))
+    if (left.length > 0) picks.push(left[drawIndex(rng, left.map((i) => catalog.products[i]!.popularity + 1))]!)
+    return left.length > 0
+  }
+  if (attitude === 'swing') {
+    draw(ofBrand(type, 'national').length > 0 ? ofBrand(type, 'national') : type)
+    draw(ofBrand(type, 'store').length > 0 ? ofBrand(type, 'store') : type)
+  }
+  const preferred = (list: readonly number[]) => {
+    if (attitude === 'swing') return list
+    const own = ofBrand(list, attitude)
+    return own.length > 0 ? own : list
+  }
+  while (picks.length < want) if (!draw(preferred(type)) && !draw(preferred(others))) break
+  return picks
 }

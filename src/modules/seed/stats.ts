@@ -4,6 +4,7 @@
 // model reading the database would see them.
 
 import type { Basket, ChainSink } from './chain.ts'
+import { COMPLETE_JOURNEY_REPEAT_CONCENTRATION, RepeatConcentration } from './concentration.ts'
 
 /** Subcategories whose repurchase gaps the report shows: fast, medium and slow cycles. */
 export const CYCLE_SUBCATEGORIES = [
@@ -41,6 +42,8 @@ export interface SeedReport {
   weeklySpendDollars: { median: number; shareOver25: number }
   /** Median days between two purchases of the same product by the same household. */
   repurchaseGapDays: Record<string, number>
+  /** Carded purchases of the last 365 days: see concentration.ts. */
+  repeatConcentration: number
 }
 
 export function quantile(sorted: ArrayLike<number>, q: number): number {
@@ -72,6 +75,7 @@ export function statsSink(): ChainSink & { report(): SeedReport } {
   let cardless = 0
   let returns = 0
   let storeBrand = 0
+  const concentration = new RepeatConcentration()
   const observe = (b: Basket) => {
     let cents = 0
     for (const l of b.lines) {
@@ -92,6 +96,7 @@ export function statsSink(): ChainSink & { report(): SeedReport } {
       cardless++
       return
     }
+    if (b.day >= days - 365) for (const l of b.lines) if (l.quantity > 0) concentration.add(b.household.id, b.transactionId, l.product.sku)
     const t = trips.get(b.household.index) ?? trips.set(b.household.index, { days: [], cents: 0 }).get(b.household.index)!
     if (t.days[t.days.length - 1] !== b.day) t.days.push(b.day)
     t.cents += cents
@@ -100,7 +105,7 @@ export function statsSink(): ChainSink & { report(): SeedReport } {
     begin: (info) => void (days = info.calendar.length),
     household: () => void households++,
     basket: observe,
-    report: () => summarise({ days, households, trips, basketCents, cycleGaps, lines, cardless, returns, storeBrand }),
+    report: () => ({ ...summarise({ days, households, trips, basketCents, cycleGaps, lines, cardless, returns, storeBrand }), repeatConcentration: concentration.pooled() }),
   }
 }
 
@@ -114,7 +119,7 @@ function summarise(s: {
   cardless: number
   returns: number
   storeBrand: number
-}): SeedReport {
+}): Omit<SeedReport, 'repeatConcentration'> {
   const perHousehold: number[] = []
   const pooled: number[] = []
   const weekly: number[] = []
@@ -157,6 +162,7 @@ export function formatReport(r: SeedReport): string {
     `days between trips, all gaps pooled,      q1/median/q3: ${q(r.pooledGapDays)}`,
     `basket value $, q1/median/q3: ${q(r.basketDollars)}   (Complete Journey median: about 27)`,
     `weekly spend $: median ${f1(r.weeklySpendDollars.median)}, households above $25/week ${pct(r.weeklySpendDollars.shareOver25)}   (Complete Journey: about half)`,
+    `repeat concentration (two purchases of a household are the same product): ${r.repeatConcentration.toFixed(4)}   (Complete Journey: ${COMPLETE_JOURNEY_REPEAT_CONCENTRATION})`,
     'median days between repurchases of the same product:',
     ...cycles,
   ].join('\n')

@@ -5,7 +5,7 @@
 
 import type { Catalog, Product } from './catalog.ts'
 import type { BasketLine, PromoSchedule } from './chain.ts'
-import type { Household, Staple } from './households.ts'
+import { type Household, MODEL, type Staple } from './households.ts'
 import type { Rng } from './prng.ts'
 
 /** Chance that a due staple is bought on a given trip (otherwise it waits for the next one). */
@@ -37,15 +37,15 @@ export function buildBasketLines(h: Household, day: number, week: number, catalo
 }
 
 /**
- * A swing buyer takes the equivalent that is on promotion when there is one; otherwise mostly
- * the usual product (the first) and now and then another one.
+ * A household that rotates SKUs for a habit takes the one on promotion when there is one;
+ * otherwise any of its SKUs.
  */
 function chooseProduct(rng: Rng, st: Staple, catalog: Catalog, promo: PromoSchedule, week: number): number {
   if (st.products.length === 1) return st.products[0]!
   if (rng.chance(0.7)) {
     for (const i of st.products) if (promo.discountCents(catalog.products[i]!, week) > 0) return i
   }
-  return rng.chance(0.7) ? st.products[0]! : rng.pick(st.products)
+  return rng.pick(st.products)
 }
 
 function quantity(rng: Rng, onPromo: boolean): number {
@@ -67,9 +67,13 @@ function addImpulse(h: Household, lines: BasketLine[], catalog: Catalog, discoun
   }
 }
 
-/** Popularity-weighted; produce-heavy households draw a third of theirs from produce. Pet and baby items only for those who have them. */
+/**
+ * Some from the household's favourites, the rest popularity-weighted; produce-heavy households
+ * draw a third of theirs from produce. Pet and baby items only for those who have them.
+ */
 function drawImpulse(h: Household, catalog: Catalog): Product | undefined {
   const rng = h.rng
+  if (h.favourites.length > 0 && rng.chance(MODEL.favouriteShare)) return catalog.products[rng.pick(h.favourites)]!
   for (let attempt = 0; attempt < 3; attempt++) {
     const p =
       h.produceHeavy && rng.chance(0.35)
