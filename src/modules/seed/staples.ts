@@ -3,6 +3,7 @@
 // inside it), the typical days between purchases for an average household, and how common the
 // habit is. Cycles follow the research notes (§4: milk, bread and bananas within a week; coffee
 // and cereal in weeks; detergent, paper and pet food over a month) and are varied per household.
+// Prevalences and SKU variety are fitted to the real data (docs/seed.md "Concentration").
 
 /** Who can have the slot: everyone, or only households with a dog, a cat or a baby. */
 export type SlotAudience = 'all' | 'dog' | 'cat' | 'baby'
@@ -17,7 +18,9 @@ export interface StapleSlot {
   readonly prevalence: number
   /**
    * How often two purchases of the habit by one household are the same SKU (flavours, sizes and
-   * brands rotate): measured on the Complete Journey sample, see docs/seed.md "Concentration".
+   * brands rotate). Fitted, with `prevalence`, so that the seed's figures per slot match those
+   * measured on the Complete Journey sample (docs/seed.md "Concentration"); 0.4 where the sample
+   * has too few pairs to tell.
    */
   readonly sameSku: number
   readonly audience: SlotAudience
