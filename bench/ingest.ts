@@ -3,11 +3,11 @@
 // Loads the same realistic baskets (~30 lines each) into a fresh database three ways and compares
 // each with a plain COPY of the same rows into the same schema, measured in the same run:
 //   COPY (floor) · HTTP single baskets (a lane posting live) · HTTP batches of 100 (a store catching up)
-// The API runs as a real `pantry serve` child process; the clients are keep-alive HTTP in this one.
+// The API runs as a real `pantry serve` child process; the clients are keep-alive HTTP connections in
+// this one (bench/lib/lane-socket.ts: a lean client, as the load generator shares the server's cores).
 // Besides wall-clock rates it reports CPU time per 1,000 lines (server process, PostgreSQL backends,
 // this client) from /proc, and the load average: on a shared machine CPU per line is the steadier
 // figure, and the ratio of CPU per line is what the wall-clock ratio tends to on an idle machine.
-import http from 'node:http'
 import { loadavg } from 'node:os'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -18,6 +18,7 @@ import { createApiKey } from '../src/modules/auth/api-keys.service.ts'
 import { type BenchDb, benchLog, createBenchDb, fmt, percentile } from './lib/bench-db.ts'
 import { type BenchBasket, makeBaskets } from './lib/baskets.ts'
 import { type CpuUse, startCpuMeter } from './lib/cpu-meter.ts'
+import { LaneSocket } from './lib/lane-socket.ts'
 import { startServer } from './lib/serve-child.ts'
 
 const { values: args } = parseArgs({
@@ -136,17 +137,18 @@ function* linesTsv(baskets: BenchBasket[], ids: number[], cards: Map<string, num
 }
 
 async function httpLeg(db: BenchDb, serverPid: number, name: string, port: number, key: string, bodies: string[], lineCount: number, clients: number): Promise<Leg> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients })
+  // One keep-alive connection per lane (or store server), each posting and waiting for the answer.
+  const lanes = await Promise.all(Array.from({ length: clients }, () => LaneSocket.open(port, { authorization: `Bearer ${key}` })))
   const latencies: number[] = []
   let next = 0
   const meter = await startCpuMeter(db.db, serverPid)
   const started = performance.now()
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    lanes.map(async (lane) => {
       while (next < bodies.length) {
         const body = bodies[next++]!
         const t0 = performance.now()
-        const status = await post(agent, port, key, body)
+        const { status } = await lane.post('/v1/transactions', body)
         latencies.push(performance.now() - t0)
         if (status !== 200 && status !== 201) throw new Error(`${name}: HTTP ${status}`)
       }
@@ -154,24 +156,9 @@ async function httpLeg(db: BenchDb, serverPid: number, name: string, port: numbe
   )
   const seconds = (performance.now() - started) / 1000
   const cpu = await meter.stop()
-  agent.destroy()
+  for (const lane of lanes) lane.close()
   return { name, lines: lineCount, seconds, latencies: latencies.sort((a, b) => a - b), cpu, load: loadavg()[0]! }
 }
-
-function post(agent: http.Agent, port: number, key: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: '127.0.0.1', port, path: '/v1/transactions', method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 
 function report(legs: Leg[], baskets: number, lines: number): void {
   const floor = legs[0]!

@@ -33,7 +33,7 @@ export function createDb(url: string, log: Logger, opts: { poolSize?: number; ap
 
 const pools = new WeakMap<Kysely<DB>, pg.Pool>()
 
-/** The pg pool behind a Kysely instance made by createDb: for COPY, which Kysely cannot run. */
+/** The pg pool behind a Kysely instance made by createDb: for COPY and prepared statements (prepared.ts), which Kysely cannot run. */
 export function poolOf(db: Kysely<DB>): pg.Pool | undefined {
   return pools.get(db)
 }

@@ -10,6 +10,8 @@ declare module 'fastify' {
   }
 }
 
+const now = () => new Date()
+
 /**
  * onRequest hook: `Authorization: Bearer KEY` must name an active key of one of `roles`
  * (admin is always allowed). Store scoping is checked by the route, which knows the store.
@@ -19,7 +21,7 @@ export function requireRole(db: Kysely<DB>, ...roles: Role[]): onRequestHookHand
     const header = request.headers.authorization
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
     if (!m) throw unauthorized('send an API key as Authorization: Bearer KEY')
-    const principal = await authenticate({ db, log: request.log, now: () => new Date() }, m[1]!)
+    const principal = await authenticate({ db, log: request.log, now }, m[1]!)
     if (!principal) throw unauthorized('the API key is unknown or revoked')
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw forbidden(`a ${principal.role} key may not call ${request.method} ${request.routeOptions.url ?? request.url}`)

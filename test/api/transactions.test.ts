@@ -125,8 +125,23 @@ describe('POST /v1/transactions', () => {
     expect(hh).toMatchObject({ external_id: 'card-777', enrolled_via: 'pos', opted_in: false })
   })
 
-  it('stores SKUs with tabs, newlines and backslashes verbatim', async () => {
-    const skus = ['A\tB', 'C\\N', 'line\nbreak', 'cr\rx', 'épicerie «bio»']
+  it('stores a batch mixing known, unknown and no cards, each basket under its household', async () => {
+    await post(basket('E1', { cardNumber: '555' }))
+    const res = await post([basket('M1', { cardNumber: '555' }), basket('M2', { cardNumber: '556' }), basket('M3', { cardNumber: undefined })])
+    expect(res.json()).toMatchObject({ accepted: 3, rejected: 0 })
+    const rows = await sql<{ id: string; external_id: string | null; lines: number }>`
+      SELECT t.pos_transaction_id AS id, h.external_id, (SELECT count(*)::int FROM transaction_line l WHERE l.transaction_id = t.id) AS lines
+      FROM pos_transaction t LEFT JOIN household h ON h.id = t.household_id ORDER BY 1`.execute(tdb.db)
+    expect(rows.rows).toEqual([
+      { id: 'E1', external_id: 'card-555', lines: 2 },
+      { id: 'M1', external_id: 'card-555', lines: 2 },
+      { id: 'M2', external_id: 'card-556', lines: 2 },
+      { id: 'M3', external_id: null, lines: 2 },
+    ])
+  })
+
+  it('stores SKUs with tabs, newlines, quotes and backslashes verbatim', async () => {
+    const skus = ['A\tB', 'C\\N', 'line\nbreak', 'cr\rx', 'épicerie «bio»', 'say "hi"', 'NULL', '{a,b}', '\\"']
     const res = await post(basket('ESC', { items: skus.map((sku) => ({ sku, quantity: 1.25, unitPriceCents: 100 })) }))
     expect(res.statusCode).toBe(201)
     const lines = await tdb.db.selectFrom('transaction_line').select(['sku', 'quantity', 'line_no']).orderBy('line_no').execute()

@@ -15,7 +15,7 @@ import {
   settleRedemption,
 } from './redemptions.repository.ts'
 import type { CommitInput, QuoteInput, RedemptionResult } from './redemptions.schemas.ts'
-import { withPrepared } from './prepared.ts'
+import { withPrepared } from '../../db/prepared.ts'
 import { classifyScans } from './scan.ts'
 import { retryOnDeadlock } from '../../db/transaction.ts'
 

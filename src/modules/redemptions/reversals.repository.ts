@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { withPrepared } from '../../db/prepared.ts'
 import type { DB } from '../../db/schema.ts'
 
 // Voids and returns: a redemption line is reversed once (conditional UPDATE ... WHERE voided_at IS
@@ -31,7 +32,17 @@ export async function reverseLines(db: Kysely<DB>, target: ReversalTarget, r: Re
       SET voided_at = ${r.at}, void_reason = ${r.reason}, void_store_id = ${r.byStoreId}, void_transaction_id = ${r.byTransactionId}
       WHERE ${where} AND l.voided_at IS NULL
       RETURNING l.store_id, l.transaction_id, l.code, l.offer_id, l.discount_cents
-    ), freed AS (
+    ), ${reversalEffects}
+    SELECT count(*)::int4 AS n FROM v`.execute(db)
+  return res.rows[0]?.n ?? 0
+}
+
+/**
+ * What reversing the lines of CTE `v` (their store_id, transaction_id, code, offer_id,
+ * discount_cents) does besides: each instance is given back, if its redemption still holds it, and
+ * each offer's budget refunded.
+ */
+const reversalEffects = sql`freed AS (
       UPDATE offer_instance i SET redeemed_at = NULL, redeemed_store_id = NULL, redeemed_transaction_id = NULL
       FROM v WHERE i.code = v.code AND i.redeemed_store_id = v.store_id AND i.redeemed_transaction_id = v.transaction_id
       RETURNING i.code
@@ -41,10 +52,7 @@ export async function reverseLines(db: Kysely<DB>, target: ReversalTarget, r: Re
       FROM (SELECT offer_id, count(*)::int4 AS n, sum(discount_cents)::int8 AS cents FROM v GROUP BY offer_id) x
       WHERE b.offer_id = x.offer_id
       RETURNING b.offer_id
-    )
-    SELECT count(*)::int4 AS n FROM v`.execute(db)
-  return res.rows[0]?.n ?? 0
-}
+    )`
 
 /** Marks a whole transaction voided (its lines are reversed by reverseLines). False: no such redemption. */
 export async function markVoided(db: Kysely<DB>, storeId: string, transactionId: string, at: Date): Promise<boolean> {
@@ -81,40 +89,46 @@ export interface ReturnClaim {
   /** The return basket. */
   readonly storeId: string
   readonly transactionId: string
-  readonly householdId: number
+  readonly cardNumber: string
   readonly sku: string
 }
 
 /**
- * Claims each (return basket, SKU) once, with the household's latest live redemption of the SKU
- * (the code to reverse, or null). Rows already claimed are skipped: a replayed basket restores
- * nothing twice. Several return baskets of one household and SKU in one call each take a different
- * redemption, latest first, as they would one after the other. Returns the codes claimed.
+ * Claims each (return basket, SKU) once, with the latest live redemption of the SKU by the card's
+ * household (the code to reverse, or null; a card not enrolled claims nothing), and reverses the
+ * claimed lines, in one statement: atomic, so a claim never stands without its reversal. Rows
+ * already claimed are skipped: a replayed basket restores nothing twice. Several return baskets of
+ * one household and SKU in one call each take a different redemption, latest first, as they would
+ * one after the other. Returns the number of lines reversed.
  */
-export async function claimReturns(trx: Kysely<DB>, rows: readonly ReturnClaim[], at: Date): Promise<{ storeId: string; transactionId: string; code: string }[]> {
-  const res = await sql<{ store_id: string; transaction_id: string; code: string | null }>`
+export async function claimReturns(db: Kysely<DB>, rows: readonly ReturnClaim[], at: Date): Promise<number> {
+  // prepared (prepared.ts): run for nearly every group of posted baskets, and planning it costs more than running it
+  const statement = sql<{ n: number }>`/* pantry_claim_returns */
     WITH r AS (
-      SELECT r.s, r.t, r.h, r.k, row_number() OVER (PARTITION BY r.h, r.k ORDER BY r.s, r.t) AS n
+      SELECT r.s, r.t, c.household_id AS h, r.k, row_number() OVER (PARTITION BY c.household_id, r.k ORDER BY r.s, r.t) AS n
       FROM unnest(${rows.map((x) => x.storeId)}::text[], ${rows.map((x) => x.transactionId)}::text[],
-                  ${rows.map((x) => x.householdId)}::int8[], ${rows.map((x) => x.sku)}::text[]) AS r(s, t, h, k)
+                  ${rows.map((x) => x.cardNumber)}::text[], ${rows.map((x) => x.sku)}::text[]) AS r(s, t, card, k)
+      JOIN loyalty_card c ON c.card_number = r.card
       WHERE NOT EXISTS (SELECT 1 FROM redemption_return x WHERE x.store_id = r.s AND x.transaction_id = r.t AND x.sku = r.k)
-    )
-    INSERT INTO redemption_return (store_id, transaction_id, sku, code, created_at)
-    SELECT r.s, r.t, r.k,
-           (SELECT l.code FROM redemption_line l
-            WHERE l.household_id = r.h AND l.sku = r.k AND l.voided_at IS NULL
-            ORDER BY l.redeemed_at DESC, l.code OFFSET r.n - 1 LIMIT 1),
-           ${at}
-    FROM r
-    ORDER BY r.s, r.t, r.k  -- one lock order for every caller: by basket, then SKU
-    ON CONFLICT DO NOTHING
-    RETURNING store_id, transaction_id, code`.execute(trx)
-  return res.rows.flatMap((x) => (x.code === null ? [] : [{ storeId: x.store_id, transactionId: x.transaction_id, code: x.code }]))
-}
-
-/** The household of each known card. */
-export async function householdsOfCards(db: Kysely<DB>, cards: readonly string[]): Promise<Map<string, number>> {
-  if (cards.length === 0) return new Map()
-  const r = await db.selectFrom('loyalty_card').select(['card_number', 'household_id']).where('card_number', '=', sql<string>`ANY(${cards}::text[])`).execute()
-  return new Map(r.map((x) => [x.card_number, x.household_id]))
+    ), claim AS (
+      INSERT INTO redemption_return (store_id, transaction_id, sku, code, created_at)
+      SELECT r.s, r.t, r.k,
+             (SELECT l.code FROM redemption_line l
+              WHERE l.household_id = r.h AND l.sku = r.k AND l.voided_at IS NULL
+              ORDER BY l.redeemed_at DESC, l.code OFFSET r.n - 1 LIMIT 1),
+             ${at}
+      FROM r
+      ORDER BY r.s, r.t, r.k  -- one lock order for every caller: by basket, then SKU
+      ON CONFLICT DO NOTHING
+      RETURNING store_id, transaction_id, code
+    ), v AS (
+      -- the return basket reverses the line it claimed
+      UPDATE redemption_line l
+      SET voided_at = ${at}, void_reason = 'return', void_store_id = c.store_id, void_transaction_id = c.transaction_id
+      FROM claim c WHERE l.code = c.code AND l.voided_at IS NULL
+      RETURNING l.store_id, l.transaction_id, l.code, l.offer_id, l.discount_cents
+    ), ${reversalEffects}
+    SELECT count(*)::int4 AS n FROM v`
+  const { rows: counted } = await statement.execute(withPrepared(db))
+  return counted[0]?.n ?? 0
 }

@@ -1,12 +1,11 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
-import { copyText } from '../../db/copy-text.ts'
+import { type Kysely, sql } from 'kysely'
+import { withPrepared } from '../../db/prepared.ts'
+import { withTransaction } from '../../db/transaction.ts'
 import type { DB } from '../../db/schema.ts'
-import type { Session } from '../imports/pg-session.ts'
 
-// Set-based writes for POS ingestion: one statement per table per request, whatever the batch size.
+// Set-based writes for POS ingestion: one statement per request or group, whatever the batch size.
 // Arrays go in as parameters and come apart with unnest(), which keeps the plan and the round trips
-// constant (3,000 lines cost the same number of statements as 30). Lines, nine in ten of the rows,
-// go in with COPY instead (copyLines).
+// constant (3,000 lines cost the same number of statements as 30).
 
 const ensuredMonths = new WeakMap<Kysely<DB>, Set<string>>()
 
@@ -35,63 +34,19 @@ async function ensureLinePartition(db: Kysely<DB>, t: Date): Promise<void> {
 
 // SKUs known to exist, per database. Products are never deleted, so once a SKU is committed it stays;
 // the set spares the placeholder upsert (an index probe per SKU) for the catalog a chain sells daily.
-const knownSkus = new WeakMap<Kysely<DB>, Set<string>>()
+const knownSkusByDb = new WeakMap<Kysely<DB>, Set<string>>()
 const MAX_KNOWN_SKUS = 1_000_000
 
-/** The SKUs of `skus` not yet known to exist in this database (as far as this process knows). */
-export function unknownSkus(db: Kysely<DB>, skus: readonly string[]): string[] {
-  const known = knownSkus.get(db)
-  return known ? skus.filter((s) => !known.has(s)) : [...skus]
+/** The SKUs known to exist in this database (as far as this process knows). */
+export function knownSkus(db: Kysely<DB>): ReadonlySet<string> {
+  return knownSkusByDb.get(db) ?? new Set()
 }
 
-/** Call after the transaction that inserted them committed: a rolled-back placeholder must not count. */
+/** Call after the statement that inserted them committed: a rolled-back placeholder must not count. */
 export function rememberSkus(db: Kysely<DB>, skus: readonly string[]): void {
-  let known = knownSkus.get(db)
-  if (!known || known.size > MAX_KNOWN_SKUS) knownSkus.set(db, (known = new Set()))
+  let known = knownSkusByDb.get(db)
+  if (!known || known.size > MAX_KNOWN_SKUS) knownSkusByDb.set(db, (known = new Set()))
   for (const s of skus) known.add(s)
-}
-
-/** Unknown SKUs become placeholder products flagged for the catalog team: data is never dropped. */
-export async function ensureProducts(db: Kysely<DB>, skus: readonly string[], names: readonly string[]): Promise<void> {
-  if (skus.length === 0) return
-  await sql`
-    INSERT INTO product (sku, name, placeholder)
-    SELECT s, n, true FROM unnest(${skus}::text[], ${names}::text[]) AS t(s, n)
-    ON CONFLICT DO NOTHING`.execute(db)
-}
-
-/**
- * Creates the stores not seen yet and maps card numbers to households, in one round trip. A card
- * never seen before is enrolled on the spot as a household of its own ('card-<number>', not opted
- * in) so its history is kept; the chain's household import can later claim the card. Races between
- * lanes are settled by the unique keys.
- */
-export async function resolveCards(db: Kysely<DB>, cards: readonly string[], storeIds: readonly string[]): Promise<Map<string, number>> {
-  // The store insert rides along as a CTE: it runs to completion whatever the SELECT returns, and
-  // the header insert after it (a later statement) sees the new stores for its foreign key.
-  const found = await cardHouseholds(db, cards, sql`WITH new_store AS (INSERT INTO store (id) SELECT unnest(${storeIds}::text[]) ON CONFLICT DO NOTHING)`)
-  const missing = cards.filter((c) => !found.has(c))
-  if (missing.length === 0) return found
-  await sql`
-    INSERT INTO household (external_id, enrolled_via)
-    SELECT 'card-' || c, 'pos' FROM unnest(${missing}::text[]) AS c
-    ON CONFLICT (external_id) DO NOTHING`.execute(db)
-  await sql`
-    INSERT INTO loyalty_card (card_number, household_id)
-    SELECT c, h.id FROM unnest(${missing}::text[]) AS c JOIN household h ON h.external_id = 'card-' || c
-    ON CONFLICT DO NOTHING`.execute(db)
-  for (const [card, household] of await cardHouseholds(db, missing, sql``)) found.set(card, household)
-  return found
-}
-
-async function cardHouseholds(db: Kysely<DB>, cards: readonly string[], prefix: RawBuilder<unknown>): Promise<Map<string, number>> {
-  // FOR KEY SHARE: a household import moving this card (FOR UPDATE) waits until these baskets are
-  // stored, then moves them along with the card, instead of leaving them on the old household.
-  const rows = await sql<{ card_number: string; household_id: number }>`
-    ${prefix}
-    SELECT card_number, household_id FROM loyalty_card WHERE card_number = ANY(${cards}::text[])
-    FOR KEY SHARE`.execute(db)
-  return new Map(rows.rows.map((r) => [r.card_number, r.household_id]))
 }
 
 export interface HeaderRow {
@@ -99,7 +54,6 @@ export interface HeaderRow {
   posId: string
   lane: string
   cardNumber: string | null
-  householdId: number
   occurredAt: string
   lineCount: number
   totalCents: number
@@ -108,20 +62,139 @@ export interface HeaderRow {
   contentHash: string
 }
 
-/** Inserts the baskets not stored yet; returns the new ones with their ids. Duplicates are skipped. */
-export async function insertHeaders(db: Kysely<DB>, rows: readonly HeaderRow[]): Promise<Map<string, number>> {
-  const col = <K extends keyof HeaderRow>(k: K) => rows.map((r) => r[k])
-  const r = await sql<{ id: number; store_id: string; pos_transaction_id: string }>`
-    INSERT INTO pos_transaction (store_id, pos_transaction_id, lane, card_number, household_id, occurred_at,
-                                 line_count, total_cents, redeemed_codes, content_hash, source)
-    SELECT s, p, l, c, h, o, n, t, CASE WHEN codes = '' THEN '{}' ELSE string_to_array(codes, E'\\x1f') END, ch, 'api'
-    FROM unnest(${col('storeId')}::text[], ${col('posId')}::text[], ${col('lane')}::text[], ${col('cardNumber')}::text[],
-                ${col('householdId')}::int8[], ${col('occurredAt')}::timestamptz[], ${col('lineCount')}::int4[],
-                ${col('totalCents')}::int8[], ${col('codes')}::text[], ${col('contentHash')}::text[])
-      AS t(s, p, l, c, h, o, n, t, codes, ch)
-    ON CONFLICT (store_id, pos_transaction_id) DO NOTHING
-    RETURNING id, store_id, pos_transaction_id`.execute(db)
-  return new Map(r.rows.map((x) => [basketKey(x.store_id, x.pos_transaction_id), x.id]))
+/** The lines of the baskets, column by column; `basket` is the position (1, 2, …) of the line's basket in the headers. */
+export interface LineColumns {
+  basket: number[]
+  lineNo: number[]
+  sku: string[]
+  quantity: number[]
+  unitPriceCents: number[]
+  discountCents: number[]
+}
+
+export interface StoredBaskets {
+  /** The baskets this statement inserted (they were not stored yet), with their ids. */
+  created: Map<string, number>
+  /** Indexes of the baskets left out because their card is not enrolled yet (enrolCards, then again). */
+  unknownCard: number[]
+}
+
+/**
+ * Stores baskets in one statement, so with one round trip and no explicit transaction: the
+ * statement is atomic, each basket all or nothing. It creates the stores not seen yet and the
+ * placeholder products, maps cards to households (FOR KEY SHARE: a household import moving a card
+ * waits until these baskets are stored, then moves them with it), inserts the headers not stored
+ * yet (ON CONFLICT DO NOTHING: the primary key settles races) and the lines of exactly those.
+ * `headers` must be in key order, so that concurrent writers lock rows in one order. A basket whose
+ * card is unknown is left out and reported, to be stored after enrolCards.
+ *
+ * One statement instead of a transaction of five (BEGIN, cards, headers, COPY of the lines, COMMIT):
+ * a basket posted alone is written in a small group, where round trips and statements cost more
+ * than rows; PostgreSQL spends a little more per line than COPY (bench:ingest, docs/ingest.md).
+ */
+export async function insertBaskets(
+  db: Kysely<DB>,
+  headers: readonly HeaderRow[],
+  lines: LineColumns,
+  newProducts: { skus: readonly string[]; names: readonly string[] },
+): Promise<StoredBaskets> {
+  const col = <K extends keyof HeaderRow>(k: K) => headers.map((r) => r[k])
+  const cards = [...new Set(headers.flatMap((h) => (h.cardNumber === null ? [] : [h.cardNumber])))].sort()
+  const stores = [...new Set(headers.map((h) => h.storeId))].sort()
+  // The store and product inserts ride along as CTEs; the header's foreign key to store is checked
+  // at the end of the statement, when the new store rows are visible to it.
+  const products =
+    newProducts.skus.length === 0
+      ? sql``
+      : sql`, new_product AS (
+          INSERT INTO product (sku, name, placeholder)
+          SELECT s, n, true FROM unnest(${newProducts.skus}::text[], ${newProducts.names}::text[]) AS t(s, n)
+          ON CONFLICT DO NOTHING)`
+  // Prepared (prepared.ts): planning this statement costs about as much as running it for a small
+  // group. Two names, because the product CTE makes a second text.
+  const name = sql.raw(newProducts.skus.length === 0 ? '/* pantry_insert_baskets */' : '/* pantry_insert_baskets_products */')
+  const statement = sql<{ k: number; id: number | null; unknown_card: boolean }>`${name}
+    WITH new_store AS (INSERT INTO store (id) SELECT unnest(${stores}::text[]) ON CONFLICT DO NOTHING)
+    ${products},
+    card AS (
+      SELECT card_number, household_id FROM loyalty_card WHERE card_number = ANY(${cards}::text[])
+      FOR KEY SHARE
+    ),
+    basket AS (
+      SELECT b.*, card.household_id AS hh
+      FROM unnest(${text(col('storeId'))}::text[], ${text(col('posId'))}::text[], ${text(col('lane'))}::text[], ${text(col('cardNumber'))}::text[],
+                  ${text(col('occurredAt'))}::timestamptz[], ${numbers(col('lineCount'))}::int4[], ${numbers(col('totalCents'))}::int8[],
+                  ${text(col('codes'))}::text[], ${text(col('contentHash'))}::text[])
+        WITH ORDINALITY AS b(s, p, l, c, o, n, t, codes, ch, k)
+      LEFT JOIN card ON card.card_number = b.c
+    ),
+    header AS (
+      INSERT INTO pos_transaction (store_id, pos_transaction_id, lane, card_number, household_id, occurred_at,
+                                   line_count, total_cents, redeemed_codes, content_hash, source)
+      SELECT s, p, l, c, COALESCE(hh, 0), o, n, t, CASE WHEN codes = '' THEN '{}' ELSE string_to_array(codes, E'\\x1f') END, ch, 'api'
+      FROM basket WHERE c IS NULL OR hh IS NOT NULL
+      ORDER BY k
+      ON CONFLICT (store_id, pos_transaction_id) DO NOTHING
+      RETURNING id, store_id, pos_transaction_id, household_id, occurred_at
+    ),
+    line AS (
+      INSERT INTO transaction_line (household_id, occurred_at, transaction_id, line_no, sku, quantity, unit_price_cents, discount_cents)
+      SELECT h.household_id, h.occurred_at, h.id, x.line_no, x.sku, x.q, x.u, x.d
+      FROM unnest(${numbers(lines.basket)}::int4[], ${numbers(lines.lineNo)}::int2[], ${text(lines.sku)}::text[], ${numbers(lines.quantity)}::numeric[],
+                  ${numbers(lines.unitPriceCents)}::int4[], ${numbers(lines.discountCents)}::int4[]) AS x(k, line_no, sku, q, u, d)
+      JOIN basket b ON b.k = x.k
+      JOIN header h ON h.store_id = b.s AND h.pos_transaction_id = b.p
+    )
+    SELECT b.k::int4 AS k, h.id, (b.c IS NOT NULL AND b.hh IS NULL) AS unknown_card
+    FROM basket b LEFT JOIN header h ON h.store_id = b.s AND h.pos_transaction_id = b.p`
+  const { rows } = await statement.execute(withPrepared(db))
+  const created = new Map<string, number>()
+  const unknownCard: number[] = []
+  for (const x of rows) {
+    const h = headers[x.k - 1]!
+    if (x.id !== null) created.set(basketKey(h.storeId, h.posId), x.id)
+    else if (x.unknown_card) unknownCard.push(x.k - 1)
+  }
+  return { created, unknownCard }
+}
+
+// Array parameters as PostgreSQL array literals, written here rather than by node-postgres, which
+// escapes every element with two regular-expression replaces: for a group's ~500 lines that was
+// most of the statement's client-side cost. Elements are always quoted; only `"` and `\` need a
+// backslash inside quotes.
+const NEEDS_ESCAPE = /["\\]/
+
+function text(values: readonly (string | null)[]): string {
+  let out = '{'
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? null
+    if (i > 0) out += ','
+    out += v === null ? 'NULL' : NEEDS_ESCAPE.test(v) ? `"${v.replace(/["\\]/g, '\\$&')}"` : `"${v}"`
+  }
+  return `${out}}`
+}
+
+function numbers(values: readonly number[]): string {
+  return `{${values.join(',')}}`
+}
+
+/**
+ * Enrols cards never seen before, each as a household of its own ('card-<number>', not opted in),
+ * so its history is kept; the chain's household import can later claim the card. One transaction,
+ * so the household is never seen without its card (a household import removes such households).
+ * Races between lanes are settled by the unique keys.
+ */
+export async function enrolCards(db: Kysely<DB>, cards: readonly string[]): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    await sql`
+      INSERT INTO household (external_id, enrolled_via)
+      SELECT 'card-' || c, 'pos' FROM unnest(${cards}::text[]) AS c
+      ON CONFLICT (external_id) DO NOTHING`.execute(trx)
+    await sql`
+      INSERT INTO loyalty_card (card_number, household_id)
+      SELECT c, h.id FROM unnest(${cards}::text[]) AS c JOIN household h ON h.external_id = 'card-' || c
+      ON CONFLICT DO NOTHING`.execute(trx)
+  })
 }
 
 /** Content hashes of already-stored baskets, to tell a faithful replay from a reused id. */
@@ -133,40 +206,6 @@ export async function storedHashes(db: Kysely<DB>, keys: readonly { storeId: str
     JOIN unnest(${keys.map((k) => k.storeId)}::text[], ${keys.map((k) => k.posId)}::text[]) AS k(s, p)
       ON t.store_id = k.s AND t.pos_transaction_id = k.p`.execute(db)
   return new Map(r.rows.map((x) => [basketKey(x.store_id, x.pos_transaction_id), x.content_hash]))
-}
-
-export interface LineColumns {
-  householdId: number[]
-  occurredAt: string[]
-  transactionId: number[]
-  lineNo: number[]
-  sku: string[]
-  quantity: number[]
-  unitPriceCents: number[]
-  discountCents: number[]
-}
-
-/**
- * Writes lines with COPY FROM STDIN on the session's connection, inside the transaction the caller
- * has open on it. Only for baskets whose header this transaction just inserted: their lines cannot
- * exist yet, so COPY needs no ON CONFLICT. PostgreSQL spends about a third of the CPU per row that
- * INSERT … SELECT FROM unnest() costs (COPY batches rows into each partition's pages and WAL).
- */
-export async function copyLines(session: Session, c: LineColumns): Promise<void> {
-  if (c.sku.length === 0) return
-  const copy = session.copyIn(
-    'COPY transaction_line (household_id, occurred_at, transaction_id, line_no, sku, quantity, unit_price_cents, discount_cents) FROM STDIN',
-  )
-  let chunk = ''
-  for (let i = 0; i < c.sku.length; i++) {
-    chunk += `${c.householdId[i]}\t${c.occurredAt[i]}\t${c.transactionId[i]}\t${c.lineNo[i]}\t${copyText(c.sku[i]!)}\t${c.quantity[i]}\t${c.unitPriceCents[i]}\t${c.discountCents[i]}\n`
-    if (chunk.length >= 1 << 16) {
-      await copy.write(chunk)
-      chunk = ''
-    }
-  }
-  if (chunk) await copy.write(chunk)
-  await copy.end()
 }
 
 export function basketKey(storeId: string, posId: string): string {

@@ -1,13 +1,13 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import type pg from 'pg'
-import { poolOf } from '../../db/database.ts'
-import type { DB } from '../../db/schema.ts'
+import { poolOf } from './database.ts'
+import type { DB } from './schema.ts'
 
-// The checkout path runs a handful of statements thousands of times a second. PostgreSQL spends
-// more time planning them (joins, CTEs) than running them, so they are prepared once per connection:
-// a statement whose text starts with a name comment, `/* redeem_x */ ...`, runs as a node-postgres
-// named statement. The text of a name must never vary (parameters only), which holds for the
-// fixed-shape queries in redemptions.repository.ts.
+// The checkout path and the ingest of posted baskets run a handful of statements thousands of
+// times a second. PostgreSQL spends more time planning them (joins, CTEs) than running them, so
+// they are prepared once per connection: a statement whose text starts with a name comment,
+// `/* redeem_x */ ...` or `/* pantry_x */ ...`, runs as a node-postgres named statement. The text
+// of a name must never vary (parameters only): a statement with variants names each one.
 //
 // Prepared is not enough: by default PostgreSQL keeps planning a prepared statement afresh on each
 // execution while a custom plan for the actual arrays of codes looks cheaper than the generic one,
@@ -16,7 +16,7 @@ import type { DB } from '../../db/schema.ts'
 // plan_cache_mode = force_generic_plan. The setting only concerns prepared statements and PL/pgSQL,
 // which on these connections are the checkout's own; ad-hoc queries are planned as before.
 
-const NAMED = /^\/\* (redeem_[a-z0-9_]+) \*\//
+const NAMED = /^\/\* ((?:redeem|pantry)_[a-z0-9_]+) \*\//
 
 const preparing = new WeakMap<Kysely<DB>, Kysely<DB>>()
 
