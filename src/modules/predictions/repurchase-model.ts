@@ -130,11 +130,14 @@ export function scorePair(s: PairStats, prior: CyclePrior, h: Hyper, asOfDay: nu
 
 /**
  * P(item) from its group: P(group in window) × P(item on at least one of the group's purchase days
- * in the window), with the item's recency-weighted share of the group's purchase days and the
- * expected number of group purchases in the window (at least one).
+ * in the window), with the item's share of the household's purchases in the group (its purchase
+ * days over theirs, with half a purchase of prior for each SKU) and the expected number of group
+ * purchases in the window (at least one). The share counts the whole lookback, not recent
+ * purchases: a household rotating SKUs picks among them about as often as it always did, and a
+ * recency-weighted share (tried first) mostly measured which SKU came up last (docs/prediction.md).
  */
-export function groupItemScore(item: PairStats, group: PairStats, g: PairScore, skusInGroup: number, w: number): PairScore {
-  const share = (item.decay + 1 / skusInGroup) / (group.decay + 1)
+export function groupItemScore(item: PairStats, g: PairScore, rotation: SwingGroup, w: number): PairScore {
+  const share = (item.k + 0.5) / (rotation.purchaseDays + 0.5 * rotation.skus)
   const trips = Math.max(1, w / Math.max(g.cycleDays, 1))
   const p = g.p * (1 - (1 - Math.min(share, 1)) ** trips)
   return { ...g, p: clamp01(p) }
@@ -145,7 +148,14 @@ export function groupItemScore(item: PairStats, group: PairStats, g: PairScore, 
  * real share of the group's purchase days and are (almost) never bought on the same day — so they
  * replace each other rather than go together (bread and buns share a subcategory but not a need).
  */
-export function swingGroups(hh: HouseholdHistory): Map<string, number> {
+export interface SwingGroup {
+  /** The household's SKUs in the group. */
+  readonly skus: number
+  /** Σ of their purchase days. */
+  readonly purchaseDays: number
+}
+
+export function swingGroups(hh: HouseholdHistory): Map<string, SwingGroup> {
   // Per group: [SKUs, Σk, SKUs with a real share]
   const byGroup = new Map<string, [number, number, number]>()
   for (const it of hh.items) {
@@ -158,9 +168,9 @@ export function swingGroups(hh: HouseholdHistory): Map<string, number> {
     if (it.k >= SWING_MIN_SHARE * gs.k) acc[2] += 1
     byGroup.set(it.group, acc)
   }
-  const out = new Map<string, number>()
+  const out = new Map<string, SwingGroup>()
   for (const [g, [skus, sumK, major]] of byGroup) {
-    if (skus >= 2 && major >= 2 && hh.groups.get(g)!.k >= SWING_SUBSTITUTION * sumK) out.set(g, skus)
+    if (skus >= 2 && major >= 2 && hh.groups.get(g)!.k >= SWING_SUBSTITUTION * sumK) out.set(g, { skus, purchaseDays: sumK })
   }
   return out
 }
@@ -178,12 +188,12 @@ export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem
     // An item the population fit has not seen (e.g. a history scored against another run's fit).
     const prior = m.items.priors.get(it.sku) ?? globalPrior(m.items.hyper)
     let score = scorePair(it, prior, m.items.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
-    const count = it.group === null ? undefined : swing.get(it.group)
+    const rotation = it.group === null ? undefined : swing.get(it.group)
     const gs = it.group === null ? undefined : hh.groups.get(it.group)
     const gPrior = it.group === null ? undefined : m.groups.priors.get(it.group)
-    if (count !== undefined && gs && gPrior) {
+    if (rotation !== undefined && gs && gPrior) {
       const g = scorePair(gs, gPrior, m.groups.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
-      const viaGroup = groupItemScore(it, gs, g, count, m.horizonDays)
+      const viaGroup = groupItemScore(it, g, rotation, m.horizonDays)
       if (viaGroup.p > score.p) score = viaGroup
     }
     out.push({ sku: it.sku, lastDay: it.lastDay, k: it.k, p: score.p * alive, cycleDays: score.cycleDays, nextDay: score.nextDay })
