@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCalendar, parseIsoDate } from '../../src/modules/seed/calendar.ts'
-import { gunzipSync } from 'node:zlib'
 import { COMPLETE_JOURNEY_REPEAT_CONCENTRATION, RepeatConcentration } from '../../src/modules/seed/concentration.ts'
 import { type SeedRun, writeSeedFiles } from '../../src/modules/seed/seed.service.ts'
-import { COMPLETE_JOURNEY_SAMPLE } from '../fixtures/completejourney.ts'
+import { completeJourneyRows } from '../fixtures/completejourney.ts'
 
 // Everything below is measured on the files, parsed here independently of the generator's own
 // statistics, so the tests check what an importer (and a prediction model) will see.
@@ -211,13 +210,11 @@ describe('pantry seed: ground truth', () => {
 })
 
 describe('pantry seed: concentration on repeat products, against the real data', () => {
-  it('has as many same-product purchase pairs per household as the Complete Journey sample', () => {
+  it('has as many same-product purchase pairs per household as the Complete Journey sample', async () => {
     // The real figure, measured here from the shipped sample with the same code (a 5 % line sample
     // keeps the pooled ratio: see concentration.ts).
     const real = new RepeatConcentration()
-    const sample = gunzipSync(readFileSync(COMPLETE_JOURNEY_SAMPLE)).toString('utf8')
-    for (const line of sample.trimEnd().split('\n').slice(1)) {
-      const [household, , basket, product, quantity] = line.split(',')
+    for await (const [household, , basket, product, quantity] of completeJourneyRows()) {
       if (Number(quantity) > 0) real.add(household!, basket!, product!)
     }
     expect(real.pooled()).toBeCloseTo(COMPLETE_JOURNEY_REPEAT_CONCENTRATION, 4)

@@ -6,15 +6,15 @@
 // the seed can be held to it. docs/seed.md "Concentration".
 
 export class RepeatConcentration {
-  private readonly households = new Map<string, { lines: number; products: Map<string, number>; baskets: Set<string> }>()
+  private readonly households = new Map<string, { lines: number; products: Map<string, number>; seen: Set<string> }>()
 
   /** One purchase line. Several lines of one product in one basket count once. */
   add(household: string, basket: string, product: string): void {
     let h = this.households.get(household)
-    if (!h) this.households.set(household, (h = { lines: 0, products: new Map(), baskets: new Set() }))
+    if (!h) this.households.set(household, (h = { lines: 0, products: new Map(), seen: new Set() }))
     const key = `${basket}\u0000${product}`
-    if (h.baskets.has(key)) return
-    h.baskets.add(key)
+    if (h.seen.has(key)) return
+    h.seen.add(key)
     h.lines++
     h.products.set(product, (h.products.get(product) ?? 0) + 1)
   }
