@@ -100,7 +100,7 @@ describe('bootstrap of differences', () => {
 
 describe('baselines', () => {
   const item = (sku: string, k: number, lastDay: number, decay: number, recent: number): ItemStats => ({
-    sku, group: null, k, firstDay: 0, lastDay, lastQty: 1, n: k - 1, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay, recent,
+    sku, group: null, unit: -1, k, firstDay: 0, lastDay, lastQty: 1, n: k - 1, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay, recent,
   })
   const items = [item('a', 3, 90, 0.5, 0), item('b', 5, 80, 0.2, 0), item('c', 3, 95, 0.9, 2), item('d', 1, 99, 0.9, 1)]
 

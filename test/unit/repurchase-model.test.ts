@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { calibrate, fitIsotonic, emptyPool, addToPool } from '../../src/modules/predictions/calibration.ts'
+import { clusterUnits } from '../../src/modules/predictions/habit-units.ts'
 import { type DayRow, foldHousehold, type FoldOptions } from '../../src/modules/predictions/history-fold.ts'
 import { fitGate, pAlive } from '../../src/modules/predictions/household-gate.ts'
 import { accumulate, fitModel, newAccumulator } from '../../src/modules/predictions/model-fit.ts'
@@ -9,7 +10,7 @@ import { prng } from '../../src/modules/predictions/metrics.ts'
 // Hand-built histories on a day axis: T = day 1000 is the as-of date, the window is [1000, 1014).
 const T = 1000
 const W = 14
-const GROUPS: Record<string, string> = { milk: 'dairy/milk', detergent: 'home/detergent', bread: 'bakery/bread', oatmilk: 'dairy/milk' }
+const GROUPS: Record<string, string> = { milk: 'dairy/milk', detergent: 'home/detergent', bread: 'bakery/bread', oatmilk: 'dairy/milk', creamer: 'dairy/milk' }
 const groupOf = (sku: string) => GROUPS[sku] ?? null
 const opts = (asOfDay = T): FoldOptions => ({ asOfDay, lookbackDays: 365, horizonDays: W, spendDays: 56 })
 
@@ -127,6 +128,33 @@ describe('EB-Renewal on hand-built histories', () => {
     const oat = items.find((i) => i.sku === 'oatmilk')!
     expect(milk.p).toBeGreaterThan(0.5)
     expect(oat.p).toBeGreaterThan(0.5)
+  })
+})
+
+describe('habit units', () => {
+  it('puts SKUs taken in turns into one unit and a need with its own clock into another', () => {
+    // Milk every week, alternating SKUs; creamer every 10 days, often on a milk day. Oat milk never
+    // falls on a creamer day, but it completes milk's weekly rhythm: it joins milk, not creamer.
+    const rows: DayRow[] = []
+    for (let d = 700, i = 0; d < T - 2; d += 7, i++) rows.push({ sku: i % 2 === 0 ? 'milk' : 'oatmilk', day: d, qty: 1, spendCents: 100 })
+    for (let d = 700; d < T; d += 10) rows.push({ sku: 'creamer', day: d, qty: 1, spendCents: 100 })
+    const hh = foldHousehold(1, byDay(rows), groupOf, opts()).history
+    const unitOf = (sku: string) => hh.items.find((i) => i.sku === sku)!.unit
+    expect(unitOf('milk')).toBe(unitOf('oatmilk'))
+    expect(unitOf('creamer')).not.toBe(unitOf('milk'))
+    const milk = hh.units[unitOf('milk')]!
+    expect(milk.skus).toBe(2)
+    expect(milk.k).toBe(hh.items.find((i) => i.sku === 'milk')!.k + hh.items.find((i) => i.sku === 'oatmilk')!.k)
+    // The unit's own gaps are the weekly ones, not the SKUs' fortnightly ones.
+    expect(Math.exp(milk.sg / milk.n)).toBeCloseTo(7, 5)
+  })
+
+  it('tolerates a few shared days (two flavours in one trip) but not a habit of buying both', () => {
+    const every14 = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + 14 * i)
+    // Alternating weekly, and once both on one day (1 of 10 days shared): one unit.
+    expect(clusterUnits([{ days: every14(1, 10) }, { days: [...every14(8, 9), 127] }])).toEqual([[0, 1]])
+    // Bought together half the time: two needs.
+    expect(clusterUnits([{ days: every14(1, 10) }, { days: [...every14(1, 5), ...every14(78, 5)] }])).toEqual([[0], [1]])
   })
 })
 

@@ -5,11 +5,11 @@
  * so memory stays flat however many pairs there are, and the fit is deterministic. Between block
  * means the map is linear, so close scores keep their order. Pure.
  *
- * One map per stratum of purchase count × cycle length (§5.5: "Platt scaling per frequency
- * bucket", here isotonic): the renewal model is least right where it knows least — a pair bought
- * once or twice borrows its product's cycle and repeat rate, and many such pairs were impulse
- * buys — so the same raw score means less there; and how sharply a cycle comes due differs
- * between weekly and monthly items. Ranking by the stratified calibrated probability uses that.
+ * One map for all pairs: being monotone, it keeps the model's order, so a household's list is
+ * ranked by the model and only the probabilities printed change. Maps per purchase-count × cycle
+ * stratum (§5.5: "Platt scaling per frequency bucket") re-ranked items and helped while the model
+ * scored rotating SKUs by the larger of the item's and the group's score; with habit units they
+ * ranked worse than the model's own order (docs/prediction.md).
  */
 const BINS = 2000
 
@@ -88,40 +88,4 @@ export function calibrate(c: Calibrator, p: number): number {
   }
   const t = (p - xs[lo]!) / (xs[hi]! - xs[lo]!)
   return ys[lo]! + t * (ys[hi]! - ys[lo]!)
-}
-
-/** Purchase-count strata: upper bounds of k for each stratum (the last one is open). */
-export const K_STRATA = [1, 2, 3, 5, 7, 9, 12, 16, 22, 30] as const
-/** Cycle strata: upper bounds of the pair's median gap in days. */
-export const CYCLE_STRATA = [7, 14, 28] as const
-const STRATA = (K_STRATA.length + 1) * (CYCLE_STRATA.length + 1)
-
-function bucket(x: number, bounds: readonly number[]): number {
-  const i = bounds.findIndex((max) => x <= max)
-  return i === -1 ? bounds.length : i
-}
-
-export function stratumOf(k: number, cycleDays: number): number {
-  return bucket(k, K_STRATA) * (CYCLE_STRATA.length + 1) + bucket(cycleDays, CYCLE_STRATA)
-}
-
-export type StratifiedPool = CalibrationPool[]
-
-export function emptyStratifiedPool(): StratifiedPool {
-  return Array.from({ length: STRATA }, () => emptyPool())
-}
-
-export interface StratifiedCalibrator {
-  readonly maps: readonly Calibrator[]
-}
-
-/** A stratum with too few pairs uses the map fitted on all strata together. */
-export function fitStratified(pools: readonly StratifiedPool[]): StratifiedCalibrator {
-  const strata = Array.from({ length: STRATA }, (_, i) => mergePools(pools.map((p) => p[i]!)))
-  const all = fitIsotonic(mergePools(strata))
-  return { maps: strata.map((p) => { const c = fitIsotonic(p); return c.fittedOn > 0 ? c : all }) }
-}
-
-export function calibrateStratified(c: StratifiedCalibrator, p: number, k: number, cycleDays: number): number {
-  return calibrate(c.maps[stratumOf(k, cycleDays)]!, p)
 }

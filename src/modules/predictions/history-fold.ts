@@ -1,5 +1,6 @@
 import type { TripSummary } from './household-gate.ts'
-import type { GroupStats, HouseholdHistory, ItemStats } from './repurchase-model.ts'
+import { clusterUnits } from './habit-units.ts'
+import type { HabitUnit, HouseholdHistory, ItemStats } from './repurchase-model.ts'
 
 /**
  * Folds one household's purchase days into the per-pair sufficient statistics of the research
@@ -41,15 +42,19 @@ export interface FoldedHousehold {
 export const DECAY_HALF_LIFE_DAYS = 28
 
 interface MutablePair {
-  sku: string; group: string | null
+  sku: string; group: string | null; unit: number
   k: number; firstDay: number; lastDay: number; lastQty: number
   n: number; sg: number; sgg: number; sq: number; sqq: number; sqg: number; decay: number; recent: number
+  /** Purchase days and quantities of a grouped item (for its habit unit). */
+  days: number[] | undefined; qtys: number[] | undefined
 }
 
 // The fold's result objects are the accumulators themselves (no copies: this runs for every
 // household at every cutoff).
 function newPair(sku: string, group: string | null, day: number, qty: number): MutablePair {
-  return { sku, group, k: 0, firstDay: day, lastDay: day, lastQty: qty, n: 0, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay: 0, recent: 0 }
+  const days = group === null ? undefined : []
+  const qtys = group === null ? undefined : []
+  return { sku, group, unit: -1, k: 0, firstDay: day, lastDay: day, lastQty: qty, n: 0, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay: 0, recent: 0, days, qtys }
 }
 
 // ln of small whole numbers (gaps in days, unit quantities), computed once: the fold runs for
@@ -66,6 +71,8 @@ function addDay(p: MutablePair, day: number, qty: number, o: FoldOptions): void 
     p.n += 1; p.sg += lg; p.sgg += lg * lg; p.sq += lq; p.sqq += lq * lq; p.sqg += lq * lg
   }
   p.k += 1
+  p.days?.push(day)
+  p.qtys?.push(qty)
   p.lastDay = day
   p.lastQty = qty
   p.decay += Math.exp((day - o.asOfDay) * DECAY_RATE)
@@ -76,20 +83,9 @@ function addDay(p: MutablePair, day: number, qty: number, o: FoldOptions): void 
 export function foldHousehold(householdId: number, rows: readonly DayRow[], groupOf: (sku: string) => string | null, o: FoldOptions): FoldedHousehold {
   const from = o.asOfDay - o.lookbackDays
   const items = new Map<string, MutablePair>()
-  const groups = new Map<string, MutablePair>()
   const future = new Map<string, number>()
-  const groupDay = new Map<string, number>()
   let spend = 0
   let trips = 0, firstTrip = 0, lastTrip = 0
-  let currentDay = Number.NaN
-  const flushGroups = () => {
-    for (const [g, qty] of groupDay) {
-      const p = groups.get(g) ?? newPair(g, null, currentDay, qty)
-      groups.set(g, p)
-      addDay(p, currentDay, qty, o)
-    }
-    groupDay.clear()
-  }
   for (const r of rows) {
     if (r.day < from) continue
     if (r.day >= o.asOfDay) {
@@ -98,9 +94,7 @@ export function foldHousehold(householdId: number, rows: readonly DayRow[], grou
     }
     if (r.day >= o.asOfDay - o.spendDays) spend += r.spendCents
     if (r.qty <= 0) continue
-    if (r.day !== currentDay) {
-      flushGroups()
-      currentDay = r.day
+    if (r.day !== lastTrip || trips === 0) {
       if (trips === 0) firstTrip = r.day
       trips += 1
       lastTrip = r.day
@@ -111,11 +105,39 @@ export function foldHousehold(householdId: number, rows: readonly DayRow[], grou
       items.set(r.sku, p)
     }
     addDay(p, r.day, r.qty, o)
-    if (p.group !== null) groupDay.set(p.group, (groupDay.get(p.group) ?? 0) + r.qty)
   }
-  flushGroups()
   const itemStats: ItemStats[] = [...items.values()]
   const tripSummary: TripSummary = { x: Math.max(trips - 1, 0), tx: (lastTrip - firstTrip) / 7, t: (o.asOfDay - firstTrip) / 7 }
-  const history: HouseholdHistory = { householdId, trips: tripSummary, lastTripDay: lastTrip, items: itemStats, groups: groups as ReadonlyMap<string, GroupStats> }
+  const history: HouseholdHistory = { householdId, trips: tripSummary, lastTripDay: lastTrip, items: itemStats, units: habitUnits(items.values(), o) }
   return { history, recentSpendCents: spend, future }
+}
+
+/**
+ * The household's habit units (habit-units.ts), each with the pair statistics of its purchase
+ * days (a day the unit was bought on counts once, its quantities summed); every grouped item gets
+ * the index of its unit.
+ */
+function habitUnits(items: Iterable<MutablePair>, o: FoldOptions): HabitUnit[] {
+  const byGroup = new Map<string, MutablePair[]>()
+  for (const p of items) {
+    if (p.group === null) continue
+    const list = byGroup.get(p.group)
+    if (list) list.push(p)
+    else byGroup.set(p.group, [p])
+  }
+  const units: HabitUnit[] = []
+  for (const [group, members] of byGroup) {
+    members.sort((a, b) => b.k - a.k || (a.sku < b.sku ? -1 : 1))
+    for (const idx of clusterUnits(members.map((m) => ({ days: m.days! })))) {
+      const parts = idx.map((i) => members[i]!)
+      const perDay = new Map<number, number>()
+      for (const m of parts) m.days!.forEach((d, j) => perDay.set(d, (perDay.get(d) ?? 0) + m.qtys![j]!))
+      const days = [...perDay.keys()].sort((a, b) => a - b)
+      const u = newPair(group, null, days[0]!, perDay.get(days[0]!)!)
+      for (const d of days) addDay(u, d, perDay.get(d)!, o)
+      for (const m of parts) m.unit = units.length
+      units.push({ ...u, group, skus: parts.length, purchaseDays: parts.reduce((sum, m) => sum + m.k, 0) })
+    }
+  }
+  return units
 }

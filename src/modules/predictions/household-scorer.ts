@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts'
 import type { Ctx } from '../../context.ts'
-import type { StratifiedCalibrator } from './calibration.ts'
+import type { Calibrator } from './calibration.ts'
 import { createAsOfMemo } from './as-of-memo.ts'
 import { householdDayRows, householdMetaById } from './household-history.repository.ts'
 import {
@@ -28,7 +28,7 @@ export interface PopulationFit {
   /** The run it was fitted in, reduced to what scoring reads: settings, product groups, the model at asOfDay. */
   readonly run: ModelRun
   readonly model: ModelParams
-  readonly calibrator: StratifiedCalibrator
+  readonly calibrator: Calibrator
 }
 
 /** The population side of predictLists at `asOfDay`: passes 1 and 2 (seconds: every household's year is read). */

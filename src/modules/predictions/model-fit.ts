@@ -28,7 +28,7 @@ export function newAccumulator(asOfDay: number): CutoffAccumulator {
 export function accumulate(acc: CutoffAccumulator, h: HouseholdHistory, inGateSample: boolean): void {
   if (h.items.length === 0) return
   for (const it of h.items) addPair(acc.items, it.sku, it.group, it, acc.asOfDay)
-  for (const [g, s] of h.groups) addPair(acc.groups, g, null, s, acc.asOfDay)
+  for (const u of h.units) addPair(acc.groups, u.group, null, u, acc.asOfDay)
   if (inGateSample) acc.trips.push(h.trips)
 }
 

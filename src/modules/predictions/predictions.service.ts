@@ -1,5 +1,5 @@
 import type { Ctx } from '../../context.ts'
-import { addToPool, calibrateStratified, emptyStratifiedPool, fitStratified, type StratifiedCalibrator, type StratifiedPool, stratumOf } from './calibration.ts'
+import { addToPool, calibrate, type CalibrationPool, type Calibrator, emptyPool, fitIsotonic, mergePools } from './calibration.ts'
 import { type DayRow, type FoldedHousehold, type FoldOptions, foldHousehold } from './history-fold.ts'
 import { type CustomerScope, type LoyaltyRule, qualifiesAsLoyal } from './loyalty-rule.ts'
 import { accumulate, type CutoffAccumulator, fitModel, newAccumulator } from './model-fit.ts'
@@ -43,7 +43,7 @@ export interface ModelRun {
   /** Households shopping in the lookback before a cutoff, by cutoff day (sizes the samples). */
   readonly shoppers: Map<number, number>
   readonly models: Map<number, ModelParams>
-  readonly pools: Map<number, StratifiedPool>
+  readonly pools: Map<number, CalibrationPool>
 }
 
 export interface HouseholdRows {
@@ -137,7 +137,7 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
   if (todo.length === 0) return
   await ensureModels(ctx, run, todo)
   const s = run.settings
-  const pools = todo.map(() => emptyStratifiedPool())
+  const pools = todo.map(() => emptyPool())
   const rates: number[] = []
   for (const d of todo) rates.push(await sampleRate(ctx, run, d, s.calibrationHouseholds))
   const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! + s.horizonDays, sampleRate: Math.max(...rates) }
@@ -146,7 +146,7 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
       if (!inSample(h.meta.id, rates[j]!)) return
       const f = fold(run, h, day, s.horizonDays)
       if (!inScope(run, h.meta, f)) return
-      for (const it of scoreHousehold(f.history, run.models.get(day)!) ?? []) addToPool(pools[j]![stratumOf(it.k, it.cycleDays)]!, it.p, f.future.has(it.sku))
+      for (const it of scoreHousehold(f.history, run.models.get(day)!) ?? []) addToPool(pools[j]!, it.p, f.future.has(it.sku))
     })
   }
   todo.forEach((day, j) => run.pools.set(day, pools[j]!))
@@ -156,11 +156,11 @@ export function calibrationDays(s: ModelSettings, asOfDay: number): number[] {
   return Array.from({ length: s.calibrationCutoffs }, (_, j) => asOfDay - s.horizonDays * (j + 1))
 }
 
-/** The calibrator for an as-of date: isotonic per stratum on the pools of the cutoffs before it. */
-export async function calibratorFor(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<StratifiedCalibrator> {
+/** The calibrator for an as-of date: isotonic on the pools of the cutoffs before it. */
+export async function calibratorFor(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<Calibrator> {
   const days = calibrationDays(run.settings, asOfDay)
   await ensurePools(ctx, run, days)
-  return fitStratified(days.map((d) => run.pools.get(d)!))
+  return fitIsotonic(mergePools(days.map((d) => run.pools.get(d)!)))
 }
 
 export interface ScoredHousehold {
@@ -227,9 +227,9 @@ export async function* predictLists(ctx: Ctx, settings: ModelSettings, asOfDay: 
   }
 }
 
-/** Pure: a household's scored items ranked by the calibrated probability (strata differ), ties by the raw score. */
-export function rankItems<T extends { p: number; k: number; cycleDays: number }>(scored: readonly T[], cal: Parameters<typeof calibrateStratified>[0]): (T & { calibrated: number })[] {
-  return scored.map((it) => ({ ...it, calibrated: calibrateStratified(cal, it.p, it.k, it.cycleDays) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
+/** Pure: a household's scored items with their calibrated probabilities, best first (the map is monotone: ties by the raw score). */
+export function rankItems<T extends { p: number }>(scored: readonly T[], cal: Calibrator): (T & { calibrated: number })[] {
+  return scored.map((it) => ({ ...it, calibrated: calibrate(cal, it.p) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
 }
 
 /** Pure: the top `top` ranked items as printed and as `pantry predict` prints them (rounded, ISO dates). */

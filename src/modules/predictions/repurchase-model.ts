@@ -37,11 +37,20 @@ export interface PairStats {
   readonly recent: number
 }
 
-export type GroupStats = PairStats
-
 export interface ItemStats extends PairStats {
   readonly sku: string
   readonly group: string | null
+  /** Index of the item's habit unit in HouseholdHistory.units (−1: the item has no group). */
+  readonly unit: number
+}
+
+/** The SKUs of one group a household takes turns with for one need (habit-units.ts), as one pair. */
+export interface HabitUnit extends PairStats {
+  readonly group: string
+  /** SKUs in the unit. */
+  readonly skus: number
+  /** Σ of their purchase days. */
+  readonly purchaseDays: number
 }
 
 export interface HouseholdHistory {
@@ -50,8 +59,8 @@ export interface HouseholdHistory {
   /** The household's last shopping day before T. */
   readonly lastTripDay: number
   readonly items: readonly ItemStats[]
-  /** The household's (household, group) pairs, by group key. */
-  readonly groups: ReadonlyMap<string, GroupStats>
+  /** The household's habit units; the population's group priors are fitted on them. */
+  readonly units: readonly HabitUnit[]
 }
 
 export interface LevelModel {
@@ -129,72 +138,42 @@ export function scorePair(s: PairStats, prior: CyclePrior, h: Hyper, asOfDay: nu
 }
 
 /**
- * P(item) from its group: P(group in window) × P(item on at least one of the group's purchase days
- * in the window), with the item's share of the household's purchases in the group (its purchase
- * days over theirs, with half a purchase of prior for each SKU) and the expected number of group
+ * P(item) from its habit unit: P(unit bought in window) × P(item on at least one of the unit's
+ * purchase days in the window), with the item's share of the unit's purchases (its purchase days
+ * over theirs, with half a purchase of prior for each SKU) and the expected number of unit
  * purchases in the window (at least one). The share counts the whole lookback, not recent
  * purchases: a household rotating SKUs picks among them about as often as it always did, and a
  * recency-weighted share (tried first) mostly measured which SKU came up last (docs/prediction.md).
  */
-export function groupItemScore(item: PairStats, g: PairScore, rotation: SwingGroup, w: number): PairScore {
-  const share = (item.k + 0.5) / (rotation.purchaseDays + 0.5 * rotation.skus)
+export function unitItemScore(item: PairStats, g: PairScore, unit: HabitUnit, w: number): PairScore {
+  const share = (item.k + 0.5) / (unit.purchaseDays + 0.5 * unit.skus)
   const trips = Math.max(1, w / Math.max(g.cycleDays, 1))
   const p = g.p * (1 - (1 - Math.min(share, 1)) ** trips)
   return { ...g, p: clamp01(p) }
 }
 
-/**
- * Groups the household rotates between SKUs in (a swing buyer): at least two SKUs that each take a
- * real share of the group's purchase days and are (almost) never bought on the same day — so they
- * replace each other rather than go together (bread and buns share a subcategory but not a need).
- */
-export interface SwingGroup {
-  /** The household's SKUs in the group. */
-  readonly skus: number
-  /** Σ of their purchase days. */
-  readonly purchaseDays: number
-}
-
-export function swingGroups(hh: HouseholdHistory): Map<string, SwingGroup> {
-  // Per group: [SKUs, Σk, SKUs with a real share]
-  const byGroup = new Map<string, [number, number, number]>()
-  for (const it of hh.items) {
-    if (it.group === null) continue
-    const gs = hh.groups.get(it.group)
-    if (!gs) continue
-    const acc = byGroup.get(it.group) ?? [0, 0, 0]
-    acc[0] += 1
-    acc[1] += it.k
-    if (it.k >= SWING_MIN_SHARE * gs.k) acc[2] += 1
-    byGroup.set(it.group, acc)
-  }
-  const out = new Map<string, SwingGroup>()
-  for (const [g, [skus, sumK, major]] of byGroup) {
-    if (skus >= 2 && major >= 2 && hh.groups.get(g)!.k >= SWING_SUBSTITUTION * sumK) out.set(g, { skus, purchaseDays: sumK })
-  }
-  return out
-}
-
-const SWING_MIN_SHARE = 0.2
-const SWING_SUBSTITUTION = 0.9
+/** Weight of an item's own renewal score against its habit unit's, for an item in a unit of several SKUs. */
+const ITEM_WEIGHT = 0.5
 
 /** Scores every item of a household; undefined when the household has lapsed (falls off the list). */
 export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem[] | undefined {
   const alive = pAlive(m.gate, hh.trips)
   if (alive < m.aliveFloor) return undefined
-  const swing = swingGroups(hh)
   const out: ScoredItem[] = []
   for (const it of hh.items) {
     // An item the population fit has not seen (e.g. a history scored against another run's fit).
     const prior = m.items.priors.get(it.sku) ?? globalPrior(m.items.hyper)
     let score = scorePair(it, prior, m.items.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
-    const rotation = it.group === null ? undefined : swing.get(it.group)
-    const gs = it.group === null ? undefined : hh.groups.get(it.group)
-    const gPrior = it.group === null ? undefined : m.groups.priors.get(it.group)
-    if (rotation !== undefined && gs && gPrior) {
-      const g = scorePair(gs, gPrior, m.groups.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
-      const viaGroup = groupItemScore(it, g, rotation, m.horizonDays)
-      if (viaGroup.p > score.p) score = viaGroup
+    const unit = it.unit < 0 ? undefined : hh.units[it.unit]
+    const gPrior = unit && m.groups.priors.get(unit.group)
+    if (unit && unit.skus >= 2 && gPrior) {
+      const g = scorePair(unit, gPrior, m.groups.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
+      const viaUnit = unitItemScore(it, g, unit, m.horizonDays)
+      // Each clock knows something the other does not: the unit's when the need comes round, the
+      // item's own how this SKU fares in the rotation. Their mean ranked better than either, or
+      // than the larger of the two (docs/prediction.md "Habit units"); dates follow the likelier.
+      const clock = viaUnit.p > score.p ? viaUnit : score
+      score = { ...clock, p: ITEM_WEIGHT * score.p + (1 - ITEM_WEIGHT) * viaUnit.p }
     }
     out.push({ sku: it.sku, lastDay: it.lastDay, k: it.k, p: score.p * alive, cycleDays: score.cycleDays, nextDay: score.nextDay })
   }
