@@ -139,18 +139,22 @@ export function scorePair(s: PairStats, prior: CyclePrior, h: Hyper, asOfDay: nu
 
 /**
  * P(item) from its habit unit: P(unit bought in window) × P(item on at least one of the unit's
- * purchase days in the window), with the item's share of the unit's purchases (its purchase days
- * over theirs, with half a purchase of prior for each SKU) and the expected number of unit
- * purchases in the window (at least one). The share counts the whole lookback, not recent
- * purchases: a household rotating SKUs picks among them about as often as it always did, and a
- * recency-weighted share (tried first) mostly measured which SKU came up last (docs/prediction.md).
+ * purchase days in the window). The item's share of the unit's purchases is its purchase days over
+ * theirs, with SHARE_PRIOR purchases of prior for each SKU: a household picks among its SKUs about
+ * evenly (the seed's do; a real one's brand choice follows shelf price), so a SKU that came up
+ * less often so far is not much less likely next time. The share counts the whole lookback: a
+ * recency-weighted share (tried first) mostly measured which SKU came up last. Given one unit
+ * purchase in the window, half the window on average remains, holding W / (2 × cycle) more.
  */
 export function unitItemScore(item: PairStats, g: PairScore, unit: HabitUnit, w: number): PairScore {
-  const share = (item.k + 0.5) / (unit.purchaseDays + 0.5 * unit.skus)
-  const trips = Math.max(1, w / Math.max(g.cycleDays, 1))
+  const share = (item.k + SHARE_PRIOR) / (unit.purchaseDays + SHARE_PRIOR * unit.skus)
+  const trips = 1 + w / (2 * Math.max(g.cycleDays, 1))
   const p = g.p * (1 - (1 - Math.min(share, 1)) ** trips)
   return { ...g, p: clamp01(p) }
 }
+
+/** Pseudo-purchases per SKU in an item's share of its unit (docs/prediction.md "Habit units"). */
+const SHARE_PRIOR = 6
 
 /** Weight of an item's own renewal score against its habit unit's, for an item in a unit of several SKUs. */
 const ITEM_WEIGHT = 0.5
