@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { pipeline, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { type CsvRecord, CsvParser, splitPlain } from './csv-parser.ts'
+import { type CsvRecord, CsvParser } from './csv-parser.ts'
 
 /** A data row of an import file; `line` is the 1-based line number in the file (header = line 1). */
 export interface CsvRow {
@@ -10,8 +10,6 @@ export interface CsvRow {
   readonly values: readonly string[]
   /** Set when the row's quoting is broken (its `values` are then empty): report it and go on. */
   readonly error?: string
-  /** With `rawLines`: a row without quotes, whose `values` is its one line of text, unsplit. */
-  readonly raw?: boolean
 }
 
 export class CsvHeaderError extends Error {}
@@ -35,24 +33,19 @@ export interface CsvFile {
  * Opens a CSV file (gzip-compressed when it starts with the gzip magic bytes, whatever its name) and
  * checks that its header is exactly `expected`, in that order. A row with the wrong number of
  * fields, or with broken quoting, is still yielded (with its line number) so the caller can report
- * it and go on. `rawLines`: rows without quotes come unsplit (CsvParser's rawLines).
+ * it and go on.
  */
-export async function openCsv(file: string, expected: readonly string[], opts: { rawLines?: boolean } = {}): Promise<CsvFile> {
-  const totalBytes = (await stat(file)).size
-  const gz = await gzipTextSize(file, totalBytes)
+export async function openCsv(file: string, expected: readonly string[]): Promise<CsvFile> {
   // Chunks of 64 KiB: a chunk's parsed rows die young, which keeps garbage collection cheap.
-  const source = createReadStream(file, { highWaterMark: 1 << 16 })
-  const noop = () => {}
-  const text: Readable = gz > 0 ? pipeline(source, createGunzip(), noop) : source
+  const { text, source, totalBytes, textBytes } = await openText(file, 1 << 16)
   text.setEncoding('utf8')
 
   async function* batches(): AsyncGenerator<CsvRow[]> {
-    const parser = new CsvParser(opts)
+    const parser = new CsvParser()
     let header = true
     const take = (records: CsvRecord[]): CsvRecord[] => {
       if (header && records.length > 0) {
-        const first = records[0]!
-        checkHeader(first.raw ? splitPlain(first.values[0]!, 0, first.values[0]!.length) : first.values, expected)
+        checkHeader(records[0]!.values, expected)
         header = false
         return records.slice(1)
       }
@@ -68,19 +61,48 @@ export async function openCsv(file: string, expected: readonly string[], opts: {
     parser.end(last)
     const rows = take(last)
     if (rows.length > 0) yield rows
-    if (header) throw new CsvHeaderError(`${file} is empty: expected the header ${expected.join(',')}`)
+    if (header) throw emptyFile(file, expected)
   }
   async function* rows(): AsyncGenerator<CsvRow> {
     for await (const batch of batches()) yield* batch
   }
-  return { rows: rows(), batches: batches(), totalBytes, textBytes: gz ? Math.max(gz, 4 * totalBytes) : totalBytes, bytesRead: () => source.bytesRead }
+  return { rows: rows(), batches: batches(), totalBytes, textBytes, bytesRead: () => source.bytesRead }
 }
 
-function checkHeader(found: readonly string[], expected: readonly string[]): void {
+/** A CSV file as chunks of its bytes (uncompressed), for CsvByteReader: see openCsv. */
+export interface CsvBytes {
+  readonly file: string
+  readonly chunks: AsyncIterable<Buffer>
+  readonly totalBytes: number
+  readonly textBytes: number
+  bytesRead(): number
+}
+
+export async function openCsvBytes(file: string): Promise<CsvBytes> {
+  // no per-row objects come out of a chunk here: larger chunks, fewer awaits
+  const { text, source, totalBytes, textBytes } = await openText(file, 1 << 18, 1 << 16)
+  return { file, chunks: text as AsyncIterable<Buffer>, totalBytes, textBytes, bytesRead: () => source.bytesRead }
+}
+
+async function openText(file: string, chunkBytes: number, gunzipChunkBytes?: number) {
+  const totalBytes = (await stat(file)).size
+  const gz = await gzipTextSize(file, totalBytes)
+  const source = createReadStream(file, { highWaterMark: chunkBytes })
+  const noop = () => {}
+  const text: Readable = gz > 0 ? pipeline(source, createGunzip({ chunkSize: gunzipChunkBytes }), noop) : source
+  return { text, source, totalBytes, textBytes: gz ? Math.max(gz, 4 * totalBytes) : totalBytes }
+}
+
+/** Throws a CsvHeaderError unless `found` (the first record's fields) is `expected`, trimmed. */
+export function checkHeader(found: readonly string[], expected: readonly string[]): void {
   const got = found.map((h) => h.trim())
   if (got.length !== expected.length || got.some((h, i) => h !== expected[i])) {
     throw new CsvHeaderError(`line 1: the header must be exactly "${expected.join(',')}" but is "${got.join(',')}"`)
   }
+}
+
+export function emptyFile(file: string, expected: readonly string[]): CsvHeaderError {
+  return new CsvHeaderError(`${file} is empty: expected the header ${expected.join(',')}`)
 }
 
 /** 0 when the file is not gzip; else the uncompressed size its trailer records (modulo 2^32; at least 1). */

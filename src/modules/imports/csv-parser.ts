@@ -4,12 +4,6 @@ export interface CsvRecord {
   readonly values: string[]
   /** Set when the quoting is broken; `values` is then empty. */
   readonly error?: string
-  /**
-   * Only from a parser made with `{ rawLines: true }`: the record is a line without any quote, and
-   * `values` holds that line's text unsplit (split it on commas: splitPlain). Quoted records are
-   * always split.
-   */
-  readonly raw?: boolean
 }
 
 const COMMA = 44
@@ -27,15 +21,10 @@ const QUOTE = 34
  * field is kept as a literal character.
  */
 export class CsvParser {
-  private readonly rawLines: boolean
   private rest = ''
   /** Line number of the first character of `rest`. */
   private line = 1
   private started = false
-
-  constructor(opts: { rawLines?: boolean } = {}) {
-    this.rawLines = opts.rawLines ?? false
-  }
 
   /** Parses every complete record in `text` (after what was left over) into `out`. */
   push(text: string, out: CsvRecord[]): void {
@@ -81,7 +70,7 @@ export class CsvParser {
       const nl = s.indexOf('\n', pos)
       if (nl === -1 || nl > limit) break
       const end = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl
-      if (end > pos) out.push(this.rawLines ? record(line, [s.slice(pos, end)], undefined, true) : record(line, splitPlain(s, pos, end), undefined))
+      if (end > pos) out.push(record(line, splitPlain(s, pos, end), undefined))
       line++
       pos = nl + 1
     }
@@ -136,8 +125,8 @@ export class CsvParser {
 }
 
 /** Every record gets the same shape, so V8 keeps the hot loop optimized (a mixed shape deoptimizes it). */
-function record(line: number, values: string[], error: string | undefined, raw?: true): CsvRecord {
-  return { line, values, error, raw }
+function record(line: number, values: string[], error: string | undefined): CsvRecord {
+  return { line, values, error }
 }
 
 /** The fields of a line without quotes, between `start` and `end` (exclusive) of `s`. */
@@ -187,5 +176,174 @@ function quotedField(s: string, p: number, final: boolean): { value: string; sto
     }
     if (q + 1 >= s.length && !final) return undefined
     return { value, stop: q + 1, lines }
+  }
+}
+
+/** What CsvByteReader.next() found. */
+export const RecordKind = { needMore: 0, end: 1, plain: 2, quoted: 3, broken: 4 } as const
+
+const EMPTY = Buffer.alloc(0)
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/**
+ * CsvParser's rules over the bytes of the file (UTF-8) instead of decoded text, for a reader that
+ * mostly moves lines around without looking inside them (the transactions split): a line without
+ * quotes comes as a range of bytes, never decoded. Quote, comma, CR and LF are ASCII, never part
+ * of a multi-byte UTF-8 sequence, so every offset found here is a character boundary.
+ *
+ * Pull-style, so that the caller can await between records: feed() a chunk, then next() until it
+ * says needMore; finish() at the end of the input, then next() until it says end. After each
+ * record, `line` is the line it starts on and, by kind, `buf[start, end)` its line (plain: no
+ * quote in it; the CR of a CRLF excluded), `values` its fields (quoted), `error` (broken: its
+ * quoting is broken; the reader goes on with the next line).
+ */
+export class CsvByteReader {
+  line = 0
+  buf: Buffer = EMPTY
+  start = 0
+  end = 0
+  values: string[] = []
+  error = ''
+  private pos = 0
+  private nextLine = 1
+  /** First quote at or after `pos` (-1: none in `buf`). */
+  private quote = -1
+  private final = false
+  private started = false
+  /** Set by quotedField: where the field ends (after its closing quote) and the newlines inside it. */
+  private fieldStop = 0
+  private fieldLines = 0
+
+  feed(chunk: Buffer): void {
+    let b = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk
+    if (!this.started) {
+      // a BOM may arrive in pieces
+      if (b.length < BOM.length && BOM.subarray(0, b.length).equals(b)) {
+        this.buf = b
+        this.pos = 0
+        return
+      }
+      this.started = true
+      if (b.subarray(0, BOM.length).equals(BOM)) b = b.subarray(BOM.length)
+    }
+    this.buf = b
+    this.pos = 0
+    this.quote = b.indexOf(QUOTE)
+  }
+
+  /** No more input: the last line may have no newline. */
+  finish(): void {
+    this.final = true
+    this.started = true
+    this.quote = this.buf.indexOf(QUOTE, this.pos)
+  }
+
+  next(): number {
+    const b = this.buf
+    const n = b.length
+    for (;;) {
+      const pos = this.pos
+      if (pos >= n) return this.final ? RecordKind.end : RecordKind.needMore
+      if (this.quote !== -1 && this.quote < pos) this.quote = b.indexOf(QUOTE, pos)
+      let nl = b.indexOf(LF, pos)
+      const q = this.quote
+      if (q !== -1 && (nl === -1 || q < nl)) return this.quoted(pos)
+      if (nl === -1) {
+        if (!this.final) return RecordKind.needMore
+        nl = n
+      }
+      const end = nl > pos && b[nl - 1] === CR ? nl - 1 : nl
+      this.line = this.nextLine++
+      this.pos = nl + 1
+      if (end > pos) {
+        this.start = pos
+        this.end = end
+        return RecordKind.plain
+      }
+    }
+  }
+
+  /** A record with a quote in its first line, from `pos` (its start). */
+  private quoted(pos: number): number {
+    const b = this.buf
+    const n = b.length
+    const final = this.final
+    const values: string[] = []
+    const line = this.nextLine
+    let lines = 0
+    let p = pos
+    for (;;) {
+      if (b[p] !== QUOTE) {
+        // unquoted: up to a comma, LF or CRLF (a quote in it is a character)
+        let i = p
+        for (; i < n; i++) {
+          const c = b[i]
+          if (c === COMMA || c === LF || (c === CR && b[i + 1] === LF)) break
+        }
+        if (i >= n && !final) return RecordKind.needMore
+        values.push(b.toString('utf8', p, i))
+        p = i
+      } else {
+        const value = this.quotedField(p + 1)
+        if (value === undefined) {
+          if (!final) return RecordKind.needMore
+          return this.fail(line, 'a quoted field is not closed before the end of the file', n)
+        }
+        values.push(value)
+        lines += this.fieldLines
+        p = this.fieldStop
+        const c = b[p]
+        if (c === CR && p + 1 >= n && !final) return RecordKind.needMore
+        if (p < n && c !== COMMA && c !== LF && !(c === CR && b[p + 1] === LF)) {
+          const nl = b.indexOf(LF, p)
+          if (nl === -1 && !final) return RecordKind.needMore
+          this.nextLine += lines
+          return this.fail(line, 'a quoted field must be followed by a comma or the end of the line', nl === -1 ? n : nl + 1)
+        }
+      }
+      const c = b[p]
+      if (c === COMMA) {
+        p++
+        continue
+      }
+      this.nextLine += lines + 1
+      this.line = line
+      this.values = values
+      this.pos = p >= n ? p : c === CR ? p + 2 : p + 1
+      return RecordKind.quoted
+    }
+  }
+
+  /**
+   * A quoted field whose content starts at `p`; undefined when its closing quote is not in `buf`
+   * (or, before the end of the input, when a quote is the last byte: it may be half of a "").
+   */
+  private quotedField(p: number): string | undefined {
+    const b = this.buf
+    let value = ''
+    let lines = 0
+    for (;;) {
+      const q = b.indexOf(QUOTE, p)
+      if (q === -1) return undefined
+      for (let i = b.indexOf(LF, p); i !== -1 && i < q; i = b.indexOf(LF, i + 1)) lines++
+      value += b.toString('utf8', p, q)
+      if (b[q + 1] === QUOTE) {
+        value += '"'
+        p = q + 2
+        continue
+      }
+      if (q + 1 >= b.length && !this.final) return undefined
+      this.fieldStop = q + 1
+      this.fieldLines = lines
+      return value
+    }
+  }
+
+  private fail(line: number, error: string, next: number): number {
+    this.line = line
+    this.error = error
+    this.nextLine++
+    this.pos = next
+    return RecordKind.broken
   }
 }

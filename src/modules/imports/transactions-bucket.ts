@@ -6,7 +6,7 @@ import type { RowError } from './import-report.ts'
 import { emptyFields, jsonString, lineTotalCents, parseTxnFields, parseTxnLine } from './transactions-row.ts'
 
 // Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
-// for a small file). A bucket holds every row of the baskets whose key hashes to it
+// on two cores or for a small file). A bucket holds every row of the baskets whose key hashes to it
 // (transactions-split.ts wrote them, in file order), so it is a complete little import: its rows are
 // validated, grouped into baskets, each basket decided (refused, or to write: duplicates are found
 // by PostgreSQL later), and the baskets to write come out as their header rows (COPY text) and their
@@ -68,6 +68,10 @@ export interface AssembledBucket {
   readonly lines: Uint8Array
   /** Distinct SKUs of the bucket's valid rows (placeholder products for the unknown ones). */
   readonly skus: string[]
+  /** Distinct stores and cards of the baskets to write; each basket's card as an index in `cards` (-1: none). */
+  readonly stores: string[]
+  readonly cards: string[]
+  readonly cardOf: Int32Array
 }
 
 interface Basket {
@@ -130,14 +134,21 @@ class Rows {
   }
 }
 
-/** Reads, validates, groups and encodes one bucket (see the top of this file). */
-export async function assembleBucket(task: BucketTask): Promise<AssembledBucket> {
-  return assemble(await readFile(task.file, 'utf8'), task.bucket, task.maxErrors)
+/**
+ * Reads, validates, groups and encodes one bucket (see the top of this file). `pause`, when given,
+ * is awaited every few thousand rows and baskets: on the thread that also drives the writes, it
+ * lets their I/O through while a bucket is assembled.
+ */
+export async function assembleBucket(task: BucketTask, pause?: () => Promise<void>): Promise<AssembledBucket> {
+  return assemble(await readFile(task.file, 'utf8'), task.bucket, task.maxErrors, pause)
 }
 
 export default assembleBucket
 
-export function assemble(text: string, bucket: number, maxErrors: number): AssembledBucket {
+// rows (or baskets) between two pauses: a few milliseconds of work
+const SLICE = 4096
+
+export async function assemble(text: string, bucket: number, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
   const baskets = new Map<string, Basket>()
   const errors: RowError[] = []
   const skuIndex = new Map<string, number>()
@@ -149,6 +160,7 @@ export function assemble(text: string, bucket: number, maxErrors: number): Assem
   const f = emptyFields()
   const mayHaveNul = text.indexOf('\0') !== -1
   for (let pos = 0; pos < text.length; ) {
+    if (pause && count % SLICE === SLICE - 1) await pause()
     let nl = text.indexOf('\n', pos)
     if (nl === -1) nl = text.length
     let i = pos
@@ -233,7 +245,7 @@ export function assemble(text: string, bucket: number, maxErrors: number): Assem
   }
   errors.sort((a, b) => a.line - b.line)
   if (errors.length > maxErrors) errors.length = maxErrors
-  return { rows: count, rejected, errors, skus, ...encode(accepted, rows, skus, bucket) }
+  return { rows: count, rejected, errors, skus, ...(await encode(accepted, rows, skus, bucket, pause)) }
 }
 
 function basketOf(baskets: Map<string, Basket>, storeId: string, txnId: string): Basket {
@@ -259,7 +271,7 @@ function refusal(b: Basket): string | undefined {
   return undefined
 }
 
-function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket: number) {
+async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket: number, pause: (() => Promise<void>) | undefined) {
   // each SKU's UTF-8 bytes and JSON text, once
   const skuBytes = skus.map((sku) => Buffer.from(sku, 'utf8'))
   const skuJson = skus.map((sku) => Buffer.from(jsonString(sku), 'utf8'))
@@ -278,10 +290,24 @@ function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket:
   const firstTuple = new Int32Array(accepted.length + 1)
   const tupleAt = new Int32Array(lineTotal + 1)
   const headers: string[] = []
+  const stores = new Set<string>()
+  const cards = new Map<string, number>()
+  const cardOf = new Int32Array(accepted.length)
   let o = 0
   let t = 0
   for (let idx = 0; idx < accepted.length; idx++) {
+    if (pause && idx % (SLICE >> 5) === (SLICE >> 5) - 1) await pause()
     const b = accepted[idx]!
+    stores.add(b.storeId)
+    if (b.card === '') cardOf[idx] = -1
+    else {
+      let c = cards.get(b.card)
+      if (c === undefined) {
+        c = cards.size
+        cards.set(b.card, c)
+      }
+      cardOf[idx] = c
+    }
     const us = b.occurredUs
     const pgUs = us - PG_EPOCH_US
     const tsHi = Math.floor(pgUs / TWO_32)
@@ -343,6 +369,9 @@ function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket:
   return {
     baskets: accepted.length,
     headers: headers.join(''),
+    stores: [...stores],
+    cards: [...cards.keys()],
+    cardOf,
     lineCounts,
     occurredUs,
     firstTuple,

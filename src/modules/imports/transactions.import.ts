@@ -9,7 +9,7 @@ import type { Ctx } from '../../context.ts'
 import { poolOf } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
-import { type CsvFile, CsvHeaderError, openCsv } from './csv-file.ts'
+import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
 import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
@@ -23,13 +23,20 @@ export interface TransactionImportOptions extends ImportOptions {
    * of them, in one transaction. --strict always uses one.
    */
   readonly sessions?: number
-  /** Worker threads assembling buckets (default: the cores, at most 4; a one-bucket file: none). */
+  /**
+   * Worker threads assembling buckets (default: the cores minus two, at most 4; a one-bucket file:
+   * none). With none, this thread assembles them, pausing for the writes' I/O: on two cores a worker
+   * thread only adds its start-up and a second JIT compilation of the same code to the CPU spent.
+   */
   readonly threads?: number
   /** About how many bytes of the file go into one bucket (default 4 MiB): what Node holds at once per bucket. */
   readonly bucketBytes?: number
 }
 
 const DEFAULT_SESSIONS = 2
+// References remembers at most this many SKUs, and stores and cards (memory stays flat)
+const SKUS_KEPT = 1_000_000
+const KEYS_KEPT = 100_000
 const DEFAULT_BUCKET_BYTES = 4 << 20
 const MAX_BUCKETS = 1024
 // Bad rows are all counted, but only this many are reported (memory stays flat).
@@ -43,9 +50,9 @@ const SEND_BYTES = 1 << 20
  *
  * 1. Split: one pass over the file sorts its rows into bucket files (temporary, on disk) by a hash of
  *    their basket key, so a bucket holds whole baskets. Memory stays flat whatever the file's size.
- * 2. Assemble, in worker threads, a bucket at a time: rows validated, grouped into baskets, baskets
- *    checked (bad row, disagreeing rows, too many lines), content hash and totals computed, lines
- *    encoded for a binary COPY into transaction_line.
+ * 2. Assemble, a bucket at a time (in worker threads on more than two cores): rows validated,
+ *    grouped into baskets, baskets checked (bad row, disagreeing rows, too many lines), content hash
+ *    and totals computed, lines encoded for a binary COPY into transaction_line.
  * 3. Write, a bucket at a time per session: headers staged (COPY) then inserted in key order
  *    (ON CONFLICT DO NOTHING: a basket already stored is a duplicate), and the lines of the baskets
  *    inserted COPYed straight into transaction_line, sorted by its key.
@@ -57,16 +64,18 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   if (!pool) throw new Error('importTransactionsFile needs a database made by createDb: it streams rows with COPY')
   const csv = await openOrFail(file)
   const sessionCount = opts.strict ? 1 : Math.max(1, opts.sessions ?? DEFAULT_SESSIONS)
-  const bucketCount = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(csv.textBytes / (opts.bucketBytes ?? DEFAULT_BUCKET_BYTES))))
-  const threads = bucketCount === 1 ? 0 : (opts.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1)))
+  const full = Math.ceil(csv.textBytes / (opts.bucketBytes ?? DEFAULT_BUCKET_BYTES))
+  // the first and last buckets are half ones (bucketTable)
+  const bucketCount = Math.min(MAX_BUCKETS, full < 2 ? Math.max(1, full) : full + 1)
+  const threads = bucketCount === 1 ? 0 : (opts.threads ?? Math.max(0, Math.min(4, availableParallelism() - 2)))
   const ms = new Stopwatch(performance.now())
   const bar = progressBar('transactions', csv.totalBytes * 4, opts.progress ?? Boolean(process.stderr.isTTY))
   const dir = await mkdtemp(path.join(tmpdir(), 'pantry-import-'))
-  // started now, so that the workers load while the file is split
+  // started now, so that the workers (if any) load while the file is split
   const runner = createRunner(threads)
   try {
     const split = await headerChecked(file, () =>
-      splitIntoBuckets(csv, dir, bucketCount, MAX_ERRORS_KEPT, (rows) => bar.update(csv.bytesRead(), rows)),
+      splitIntoBuckets(csv, TRANSACTIONS_HEADER, dir, bucketCount, MAX_ERRORS_KEPT, (rows) => bar.update(csv.bytesRead(), rows)),
     )
     ms.lap('split')
     const tally = new Tally(split.rejected, split.errors)
@@ -141,10 +150,12 @@ async function writeEach(sessions: Session[], buckets: AsyncIterator<Assembled>,
         await refs.ensurePartitions(s, a)
         await repo.clearStaging(s.db)
         await copyHeaders(s, a)
-        await refs.insert(s.db, a.skus)
+        await refs.insert(s.db, a)
         const w = await s.db.transaction().execute(async (trx) => {
           await repo.insertHeaders(trx)
-          return copyLines(s, a, await repo.insertedBaskets(trx, task.bucket))
+          const inserted = await repo.insertedBaskets(trx, task.bucket)
+          refs.knownCards(a, inserted)
+          return copyLines(s, a, inserted)
         })
         total.imported += w.imported
         total.duplicates += w.duplicates
@@ -194,7 +205,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
   for (const m of [...months].sort()) await repo.ensureLinePartition(s.db, m)
   const total: Written = { imported: 0, duplicates: 0 }
   await s.db.transaction().execute(async (trx) => {
-    await refs.insert(trx, [...skus])
+    await refs.insert(trx, { skus: [...skus] })
     await repo.insertHeaders(trx)
     for (const [i, { bucket, file }] of spilled.entries()) {
       const a = deserialize(await readFile(file)) as AssembledBucket
@@ -208,19 +219,54 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
 }
 
 /**
- * Stores, placeholder products and cards, and the months' partitions; remembers the SKUs it has
- * seen to (a few thousand in a chain's catalog) so each is checked once per import.
+ * Stores, placeholder products and cards, and the months' partitions. Remembers what it has seen
+ * to exist (a chain has a few thousand stores, SKUs and cards, and every bucket names most of them),
+ * so that the statements of a bucket only run for what is new.
  */
 class References {
-  private readonly skusDone = new Set<string>()
+  /** SKUs checked, or being checked by a session: each once, even when two buckets arrive at once. */
+  private readonly skus = new Map<string, Promise<void>>()
+  private readonly stores = new Set<string>()
+  /** Cards known to be in loyalty_card: those of baskets inserted with a household. */
+  private readonly cards = new Set<string>()
   private readonly months = new Map<string, Promise<void>>()
 
-  async insert(db: Kysely<DB>, skus: readonly string[]): Promise<void> {
-    const fresh = skus.filter((sku) => !this.skusDone.has(sku))
-    await repo.insertMissingStores(db)
-    await repo.insertMissingProducts(db, fresh)
-    await repo.enrollUnknownCards(db)
-    if (this.skusDone.size < 1_000_000) for (const sku of fresh) this.skusDone.add(sku)
+  /** `stores` and `cards`: those of the staged baskets, when known (else the statements always run). */
+  async insert(db: Kysely<DB>, a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] }): Promise<void> {
+    const fresh: string[] = []
+    const others = new Set<Promise<void>>()
+    for (const sku of a.skus) {
+      const p = this.skus.get(sku)
+      if (p === undefined) fresh.push(sku)
+      else others.add(p)
+    }
+    // claimed before the first await, so that a session with the next bucket leaves them to this one
+    let settle: (err?: unknown) => void = () => {}
+    const mine = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))))
+    mine.catch(() => {})
+    if (this.skus.size < SKUS_KEPT) for (const sku of fresh) this.skus.set(sku, mine)
+    try {
+      if (!a.stores?.every((id) => this.stores.has(id))) {
+        await repo.insertMissingStores(db)
+        if (this.stores.size < KEYS_KEPT) for (const id of a.stores ?? []) this.stores.add(id)
+      }
+      await repo.insertMissingProducts(db, fresh)
+      settle()
+    } catch (err) {
+      settle(err)
+      throw err
+    }
+    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db)
+    // the placeholders that another session is inserting: there before this bucket counts as written
+    for (const p of others) await p
+  }
+
+  /** After a bucket's headers are inserted: the cards of its baskets inserted with a household exist. */
+  knownCards(a: AssembledBucket, inserted: readonly { idx: number; household_id: number }[]): void {
+    for (const b of inserted) {
+      const c = a.cardOf[b.idx]!
+      if (c !== -1 && b.household_id !== 0 && this.cards.size < KEYS_KEPT) this.cards.add(a.cards[c]!)
+    }
   }
 
   /**
@@ -326,7 +372,14 @@ interface Runner {
 }
 
 function createRunner(threads: number): Runner {
-  if (threads === 0) return { run: assembleBucket, close: async () => {} }
+  // here, one bucket after the other, pausing for the writes' I/O now and then
+  let queue: Promise<unknown> = Promise.resolve()
+  const here = (task: BucketTask) => {
+    const p = queue.then(() => assembleBucket(task, pauseForIo))
+    queue = p.catch(() => {})
+    return p
+  }
+  if (threads === 0) return { run: here, close: async () => {} }
   const pool = new Piscina<BucketTask, AssembledBucket>({
     filename: new URL('./transactions-worker.js', import.meta.url).href,
     minThreads: threads,
@@ -335,6 +388,8 @@ function createRunner(threads: number): Runner {
   })
   return { run: (task) => pool.run(task), close: () => pool.destroy() }
 }
+
+const pauseForIo = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** Milliseconds spent in each phase, for the log line that ends an import. */
 class Stopwatch {
@@ -370,9 +425,9 @@ async function withSessions<T>(pool: pg.Pool, n: number, fn: (sessions: Session[
   }
 }
 
-async function openOrFail(file: string): Promise<CsvFile> {
+async function openOrFail(file: string): Promise<CsvBytes> {
   try {
-    return await openCsv(file, TRANSACTIONS_HEADER, { rawLines: true })
+    return await openCsvBytes(file)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw badRequest(`cannot read ${file} (${code})`)
