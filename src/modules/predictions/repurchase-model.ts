@@ -7,9 +7,10 @@ import { logNormalCdf, normInv } from './stats-math.ts'
  * household's purchase days of an item, the pair's cycle shrunk towards the item's population cycle
  * (empirical Bayes), the open spell since the last purchase treated as right-censored, a lapse
  * probability ("still buying this?") seeded by the item's repeat-customer rate, and a household
- * gate (MBG/NBD P(alive)). Items of a product group that the household rotates between (swing
- * buyers) are scored at the group level times the item's share of the group's purchase days
- * (the PCIC structure, §2.5). Pure: no database, no clock; days are integer UTC day numbers.
+ * gate (MBG/NBD P(alive)). SKUs a household takes turns with for one need (a habit unit,
+ * habit-units.ts) are also scored through the unit: its window probability times the item's share
+ * of its purchases (the PCIC structure, §2.5). Pure: no database, no clock; days are integer UTC
+ * day numbers.
  */
 
 /**
