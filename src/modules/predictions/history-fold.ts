@@ -127,17 +127,38 @@ function habitUnits(items: Iterable<MutablePair>, o: FoldOptions): HabitUnit[] {
   }
   const units: HabitUnit[] = []
   for (const [group, members] of byGroup) {
-    members.sort((a, b) => b.k - a.k || (a.sku < b.sku ? -1 : 1))
-    for (const idx of clusterUnits(members.map((m) => ({ days: m.days! })))) {
+    // Most groups hold one SKU of the household: its unit is the item itself (this runs for every
+    // household at every cutoff).
+    const clusters = members.length === 1 ? [[0]] : clusterUnits(sortByDays(members).map((m) => ({ days: m.days! })))
+    for (const idx of clusters) {
       const parts = idx.map((i) => members[i]!)
-      const perDay = new Map<number, number>()
-      for (const m of parts) m.days!.forEach((d, j) => perDay.set(d, (perDay.get(d) ?? 0) + m.qtys![j]!))
-      const days = [...perDay.keys()].sort((a, b) => a - b)
-      const u = newPair(group, null, days[0]!, perDay.get(days[0]!)!)
-      for (const d of days) addDay(u, d, perDay.get(d)!, o)
+      const u = parts.length === 1 ? parts[0]! : foldDays(group, parts, o)
       for (const m of parts) m.unit = units.length
-      units.push({ ...u, group, skus: parts.length, purchaseDays: parts.reduce((sum, m) => sum + m.k, 0) })
+      units.push({
+        k: u.k, firstDay: u.firstDay, lastDay: u.lastDay, lastQty: u.lastQty,
+        n: u.n, sg: u.sg, sgg: u.sgg, sq: u.sq, sqq: u.sqq, sqg: u.sqg, decay: u.decay, recent: u.recent,
+        group, skus: parts.length, purchaseDays: parts.reduce((sum, m) => sum + m.k, 0),
+      })
     }
   }
   return units
+}
+
+/** Members with most purchase days first (then by SKU: a deterministic order), as clusterUnits wants them. */
+function sortByDays(members: MutablePair[]): MutablePair[] {
+  return members.sort((a, b) => b.k - a.k || (a.sku < b.sku ? -1 : 1))
+}
+
+/** One pair over the union of the members' purchase days, the quantities of a shared day summed. */
+function foldDays(group: string, parts: readonly MutablePair[], o: FoldOptions): MutablePair {
+  const perDay = new Map<number, number>()
+  for (const m of parts) {
+    const days = m.days!
+    const qtys = m.qtys!
+    for (let j = 0; j < days.length; j++) perDay.set(days[j]!, (perDay.get(days[j]!) ?? 0) + qtys[j]!)
+  }
+  const days = [...perDay.keys()].sort((a, b) => a - b)
+  const u = newPair(group, null, days[0]!, perDay.get(days[0]!)!)
+  for (const d of days) addDay(u, d, perDay.get(d)!, o)
+  return u
 }

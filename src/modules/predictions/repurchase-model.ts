@@ -165,14 +165,15 @@ export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem
   const alive = pAlive(m.gate, hh.trips)
   if (alive < m.aliveFloor) return undefined
   const out: ScoredItem[] = []
+  // A unit's window probability, once per unit (null: its group has no population prior).
+  const unitScores: Array<PairScore | null> = []
   for (const it of hh.items) {
     // An item the population fit has not seen (e.g. a history scored against another run's fit).
     const prior = m.items.priors.get(it.sku) ?? globalPrior(m.items.hyper)
     let score = scorePair(it, prior, m.items.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
     const unit = it.unit < 0 ? undefined : hh.units[it.unit]
-    const gPrior = unit && m.groups.priors.get(unit.group)
-    if (unit && unit.skus >= 2 && gPrior) {
-      const g = scorePair(unit, gPrior, m.groups.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
+    const g = unit && unit.skus >= 2 ? (unitScores[it.unit] ??= scoreUnit(unit, m, hh.lastTripDay)) : undefined
+    if (unit && g) {
       const viaUnit = unitItemScore(it, g, unit, m.horizonDays)
       // Each clock knows something the other does not: the unit's when the need comes round, the
       // item's own how this SKU fares in the rotation. Their mean ranked better than either, or
@@ -183,6 +184,11 @@ export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem
     out.push({ sku: it.sku, lastDay: it.lastDay, k: it.k, p: score.p * alive, cycleDays: score.cycleDays, nextDay: score.nextDay })
   }
   return out.sort(byProbability)
+}
+
+function scoreUnit(unit: HabitUnit, m: ModelParams, lastTripDay: number): PairScore | null {
+  const prior = m.groups.priors.get(unit.group)
+  return prior ? scorePair(unit, prior, m.groups.hyper, m.asOfDay, m.horizonDays, lastTripDay) : null
 }
 
 /** Best first; ties by most recent purchase, then SKU, so lists are deterministic. */
