@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { copyText } from '../../db/copy-text.ts'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
-import { emptyFields, jsonString, lineTotalCents, parseTxnFields, parseTxnLine } from './transactions-row.ts'
+import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges } from './transactions-row.ts'
 
 // Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
 // on two cores or for a small file). A bucket holds every row of the baskets whose key hashes to it
@@ -149,15 +149,14 @@ export default assembleBucket
 const SLICE = 4096
 
 export async function assemble(text: string, bucket: number, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
-  const baskets = new Map<string, Basket>()
+  const baskets = new BasketTable()
   const errors: RowError[] = []
-  const skuIndex = new Map<string, number>()
-  const skus: string[] = []
+  const skus = new SkuTable()
   const rows = new Rows()
   let count = 0
   let rejected = 0
   const at = new Int32Array(10)
-  const f = emptyFields()
+  const f = emptyRanges()
   const mayHaveNul = text.indexOf('\0') !== -1
   for (let pos = 0; pos < text.length; ) {
     if (pause && count % SLICE === SLICE - 1) await pause()
@@ -170,6 +169,8 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
     let refused: string | undefined
     let storeId: string | undefined
     let txnId: string | undefined
+    // the string the ranges in `f` are of
+    let src = text
     // the usual row: a line without quotes and with its 9 fields, parsed where it lies
     let fields = 0
     if (text.charCodeAt(i) === 44) {
@@ -182,7 +183,7 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
     }
     if (fields === 8) {
       at[9] = nl + 1
-      refused = parseTxnFields(text, at, f, mayHaveNul)
+      refused = parseTxnRanges(text, at, f, mayHaveNul)
       if (refused !== undefined) {
         storeId = text.slice(at[1]!, at[2]! - 1).trim()
         txnId = text.slice(at[0]!, at[1]! - 1).trim()
@@ -195,7 +196,18 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
         storeId = values[1]?.trim()
         txnId = values[0]?.trim()
       } else {
-        Object.assign(f, parsed)
+        // a rare row (quotes, or a comma short): its text values one after the other, as ranges
+        src = parsed.txnId + parsed.storeId + parsed.lane + parsed.card + parsed.sku
+        f.txnFrom = 0
+        f.txnTo = f.storeFrom = parsed.txnId.length
+        f.storeTo = f.laneFrom = f.storeFrom + parsed.storeId.length
+        f.laneTo = f.cardFrom = f.laneFrom + parsed.lane.length
+        f.cardTo = f.skuFrom = f.cardFrom + parsed.card.length
+        f.skuTo = src.length
+        f.occurredAtMicros = parsed.occurredAtMicros
+        f.quantityMilli = parsed.quantityMilli
+        f.unitPriceCents = parsed.unitPriceCents
+        f.discountCents = parsed.discountCents
       }
     }
     pos = nl + 1
@@ -204,27 +216,23 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
       errors.push({ line, reason: refused })
       // a refused row refuses its basket, when it names a plausible one
       if (storeId && txnId && storeId.length <= 64 && txnId.length <= 128) {
-        const b = basketOf(baskets, storeId, txnId)
+        const b = baskets.get(storeId, 0, storeId.length, txnId, 0, txnId.length)
         if (line < b.badLine) b.badLine = line
       }
       continue
     }
-    let sku = skuIndex.get(f.sku)
-    if (sku === undefined) {
-      sku = skus.length
-      skus.push(f.sku)
-      skuIndex.set(f.sku, sku)
-    }
+    const sku = skus.index(src, f.skuFrom, f.skuTo)
     const r = rows.add(line, sku, f.quantityMilli, f.unitPriceCents, f.discountCents)
-    const b = basketOf(baskets, f.storeId, f.txnId)
+    const b = baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
     if (b.count === 0) {
-      b.lane = f.lane
-      b.card = f.card
+      b.lane = src.slice(f.laneFrom, f.laneTo)
+      b.card = src.slice(f.cardFrom, f.cardTo)
       b.occurredUs = f.occurredAtMicros
       b.first = r
     } else {
-      if (f.lane !== b.lane) b.laneDiffers = true
-      if (f.card !== b.card) b.cardDiffers = true
+      // compared in place with the basket's first row: no string for the rows that agree
+      if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
+      if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
       if (f.occurredAtMicros !== b.occurredUs) b.timeDiffers = true
       rows.next[b.last] = r
     }
@@ -233,7 +241,7 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
   }
 
   const accepted: Basket[] = []
-  for (const b of baskets.values()) {
+  for (const b of baskets.list) {
     if (b.count === 0) continue
     const reason = refusal(b)
     if (reason === undefined) {
@@ -245,19 +253,105 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
   }
   errors.sort((a, b) => a.line - b.line)
   if (errors.length > maxErrors) errors.length = maxErrors
-  return { rows: count, rejected, errors, skus, ...(await encode(accepted, rows, skus, bucket, pause)) }
+  return { rows: count, rejected, errors, skus: skus.list, ...(await encode(accepted, rows, skus.list, bucket, pause)) }
 }
 
-function basketOf(baskets: Map<string, Basket>, storeId: string, txnId: string): Basket {
-  // Unambiguous for every basket that can be written: their ids hold no NUL. A key with a NUL in
-  // an id can only name baskets whose rows are all refused anyway.
-  const key = storeId + '\0' + txnId
-  let b = baskets.get(key)
-  if (!b) {
-    b = { storeId, txnId, badLine: Infinity, lane: '', card: '', occurredUs: 0, laneDiffers: false, cardDiffers: false, timeDiffers: false, count: 0, first: -1, last: -1 }
-    baskets.set(key, b)
+/** FNV-1a over the UTF-16 units of s from…to, continuing from `h`. */
+function hashRange(s: string, from: number, to: number, h: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h
+}
+
+/** Whether `a` is s.slice(from, to), without the slice. */
+function sameText(a: string, s: string, from: number, to: number): boolean {
+  if (a.length !== to - from) return false
+  for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) !== s.charCodeAt(from + i)) return false
+  return true
+}
+
+/**
+ * An open-addressing hash table from text ranges to indexes in a list: looked up with a range of
+ * the bucket's text, it makes a string only for a key it has not seen (a Map needs a fresh string
+ * per lookup).
+ */
+class RangeTable {
+  /** index + 1 in the list (0: empty), and the key's hash, per slot */
+  protected slots = new Int32Array(1 << 12)
+  protected hashes = new Int32Array(1 << 12)
+  protected size = 0
+
+  /** Puts index `i` with hash `h` in the first free slot from `slot`; grows at half full. */
+  protected put(slot: number, h: number, i: number): void {
+    this.slots[slot] = i + 1
+    this.hashes[slot] = h
+    if (++this.size * 2 > this.slots.length) this.grow()
   }
-  return b
+
+  private grow(): void {
+    const { slots, hashes } = this
+    this.slots = new Int32Array(slots.length * 2)
+    this.hashes = new Int32Array(slots.length * 2)
+    const mask = this.slots.length - 1
+    for (let k = 0; k < slots.length; k++) {
+      if (slots[k] === 0) continue
+      let j = hashes[k]! & mask
+      while (this.slots[j] !== 0) j = (j + 1) & mask
+      this.slots[j] = slots[k]!
+      this.hashes[j] = hashes[k]!
+    }
+  }
+}
+
+/** The bucket's distinct SKUs, each numbered in order of first sight. */
+class SkuTable extends RangeTable {
+  readonly list: string[] = []
+
+  index(s: string, from: number, to: number): number {
+    const h = hashRange(s, from, to, 0x811c9dc5)
+    const mask = this.slots.length - 1
+    let j = h & mask
+    for (let e = this.slots[j]!; e !== 0; j = (j + 1) & mask, e = this.slots[j]!) {
+      if (this.hashes[j] === h && sameText(this.list[e - 1]!, s, from, to)) return e - 1
+    }
+    const i = this.list.length
+    this.list.push(s.slice(from, to))
+    this.put(j, h, i)
+    return i
+  }
+}
+
+/** The bucket's baskets by (store, transaction id), in order of first sight. */
+class BasketTable extends RangeTable {
+  readonly list: Basket[] = []
+
+  get(ss: string, sFrom: number, sTo: number, ts: string, tFrom: number, tTo: number): Basket {
+    // the pair itself is compared: no separator to be ambiguous
+    const h = hashRange(ts, tFrom, tTo, Math.imul(hashRange(ss, sFrom, sTo, 0x811c9dc5), 16777619))
+    const mask = this.slots.length - 1
+    let j = h & mask
+    for (let e = this.slots[j]!; e !== 0; j = (j + 1) & mask, e = this.slots[j]!) {
+      if (this.hashes[j] !== h) continue
+      const b = this.list[e - 1]!
+      if (sameText(b.storeId, ss, sFrom, sTo) && sameText(b.txnId, ts, tFrom, tTo)) return b
+    }
+    const b: Basket = {
+      storeId: ss.slice(sFrom, sTo),
+      txnId: ts.slice(tFrom, tTo),
+      badLine: Infinity,
+      lane: '',
+      card: '',
+      occurredUs: 0,
+      laneDiffers: false,
+      cardDiffers: false,
+      timeDiffers: false,
+      count: 0,
+      first: -1,
+      last: -1,
+    }
+    this.put(j, h, this.list.length)
+    this.list.push(b)
+    return b
+  }
 }
 
 /** Why a basket is refused (the same words as the per-row reports always had), or undefined. */

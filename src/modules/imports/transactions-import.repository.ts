@@ -85,29 +85,50 @@ export async function enrollUnknownCards(db: Kysely<DB>): Promise<void> {
 }
 
 /**
- * Inserts the staged baskets' headers, each card mapped to its household (none: 0), and records the
- * id and household of each one inserted. ON CONFLICT DO NOTHING: a basket already stored, or stored
- * meanwhile by another import, is skipped (its id stays NULL: a duplicate). Run inside the caller's
- * transaction, which then writes the lines.
+ * Inserts the staged baskets' headers, each card mapped to its household (none: 0). ON CONFLICT DO
+ * NOTHING: a basket already stored, or stored meanwhile by another import, is skipped (a duplicate).
+ * Run inside the caller's transaction, which then writes the lines.
+ */
+function insertStaged() {
+  return sql`
+    INSERT INTO pos_transaction (store_id, pos_transaction_id, lane, card_number, household_id, occurred_at,
+      line_count, total_cents, content_hash, source)
+    SELECT b.store_id, b.txn_id, NULLIF(b.lane, ''), NULLIF(b.card, ''), coalesce(c.household_id, 0),
+      timestamptz 'epoch' + b.occurred_us * interval '1 microsecond', b.line_count, b.total_cents, b.content_hash, 'import'
+    FROM import_basket b LEFT JOIN loyalty_card c ON c.card_number = b.card
+    -- the POS API's order (transactions.service.ts sorts by store, then id, in code-point order):
+    -- an import and a lane posting the same baskets take their key locks in the same order
+    ORDER BY b.store_id COLLATE "C", b.txn_id COLLATE "C"
+    ON CONFLICT (store_id, pos_transaction_id) DO NOTHING
+    RETURNING id, store_id, pos_transaction_id, household_id`
+}
+
+/**
+ * insertStaged for --strict, whose staging holds every bucket: records the id and household of each
+ * basket inserted, for insertedBaskets to read bucket by bucket.
  */
 export async function insertHeaders(trx: Kysely<DB>): Promise<void> {
   // autovacuum never analyzes temporary tables: without statistics the planner joins `ins` back to
   // import_basket with a nested loop (quadratic)
   await sql`ANALYZE import_basket`.execute(trx)
   await sql`
-    WITH ins AS (
-      INSERT INTO pos_transaction (store_id, pos_transaction_id, lane, card_number, household_id, occurred_at,
-        line_count, total_cents, content_hash, source)
-      SELECT b.store_id, b.txn_id, NULLIF(b.lane, ''), NULLIF(b.card, ''), coalesce(c.household_id, 0),
-        timestamptz 'epoch' + b.occurred_us * interval '1 microsecond', b.line_count, b.total_cents, b.content_hash, 'import'
-      FROM import_basket b LEFT JOIN loyalty_card c ON c.card_number = b.card
-      -- the POS API's order (transactions.service.ts sorts by store, then id, in code-point order):
-      -- an import and a lane posting the same baskets take their key locks in the same order
-      ORDER BY b.store_id COLLATE "C", b.txn_id COLLATE "C"
-      ON CONFLICT (store_id, pos_transaction_id) DO NOTHING
-      RETURNING id, store_id, pos_transaction_id, household_id)
+    WITH ins AS (${insertStaged()})
     UPDATE import_basket b SET id = ins.id, household_id = ins.household_id
     FROM ins WHERE b.store_id = ins.store_id AND b.txn_id = ins.pos_transaction_id`.execute(trx)
+}
+
+/**
+ * insertStaged when the staging holds one bucket: returns the index, id and household of each
+ * basket inserted in the same statement (one statement where an UPDATE of the staging and a SELECT
+ * of it took two).
+ */
+export async function insertBucketHeaders(trx: Kysely<DB>): Promise<{ idx: number; id: number; household_id: number }[]> {
+  await sql`ANALYZE import_basket`.execute(trx)
+  const r = await sql<{ idx: number; id: number; household_id: number }>`
+    WITH ins AS (${insertStaged()})
+    SELECT b.idx, ins.id, ins.household_id FROM ins
+    JOIN import_basket b ON b.store_id = ins.store_id AND b.txn_id = ins.pos_transaction_id`.execute(trx)
+  return r.rows
 }
 
 /** Id and household of each basket of `bucket` that insertHeaders inserted, by its index in the bucket. */

@@ -72,23 +72,78 @@ export function emptyFields(): TxnFields {
 }
 
 /**
+ * A row's values parsed by parseTxnRanges: the five text values as ranges of the row's string
+ * (trimmed as the API trims them; the lane is not), the numbers as numbers. One object, filled
+ * again for every row.
+ */
+export interface TxnRanges {
+  txnFrom: number
+  txnTo: number
+  storeFrom: number
+  storeTo: number
+  laneFrom: number
+  laneTo: number
+  cardFrom: number
+  cardTo: number
+  skuFrom: number
+  skuTo: number
+  occurredAtMicros: number
+  quantityMilli: number
+  unitPriceCents: number
+  discountCents: number
+}
+
+export function emptyRanges(): TxnRanges {
+  return {
+    txnFrom: 0, txnTo: 0, storeFrom: 0, storeTo: 0, laneFrom: 0, laneTo: 0, cardFrom: 0, cardTo: 0, skuFrom: 0, skuTo: 0,
+    occurredAtMicros: 0, quantityMilli: 0, unitPriceCents: 0, discountCents: 0,
+  }
+}
+
+/**
  * The 9 fields of a row, each a range of `s`: field k runs from at[k] to at[k + 1] - 1 (a comma or,
  * for the last one, the end of the row). Fills `out` and returns undefined, or returns why the row
- * is refused. The numbers are read in place: only the five text values become strings.
+ * is refused. Only the five text values become strings (parseTxnRanges makes none).
  * `mayHaveNul` false: the caller knows that `s` holds no NUL character (saves a scan per value).
  */
 export function parseTxnFields(s: string, at: ArrayLike<number>, out: TxnFields, mayHaveNul = true): string | undefined {
-  const txnId = s.slice(at[0]!, at[1]! - 1).trim()
-  const storeId = s.slice(at[1]!, at[2]! - 1).trim()
-  const lane = s.slice(at[2]!, at[3]! - 1)
-  const card = s.slice(at[3]!, at[4]! - 1).trim()
-  const sku = s.slice(at[5]!, at[6]! - 1).trim()
+  const r = scratch
+  const refused = parseTxnRanges(s, at, r, mayHaveNul)
+  if (refused !== undefined) return refused
+  out.txnId = s.slice(r.txnFrom, r.txnTo)
+  out.storeId = s.slice(r.storeFrom, r.storeTo)
+  out.lane = s.slice(r.laneFrom, r.laneTo)
+  out.card = s.slice(r.cardFrom, r.cardTo)
+  out.sku = s.slice(r.skuFrom, r.skuTo)
+  out.occurredAtMicros = r.occurredAtMicros
+  out.quantityMilli = r.quantityMilli
+  out.unitPriceCents = r.unitPriceCents
+  out.discountCents = r.discountCents
+  return undefined
+}
+
+const scratch = emptyRanges()
+
+/**
+ * parseTxnFields without a string: the text values as ranges of `s`. The assembly of a bucket
+ * looks its SKUs and baskets up by these ranges (transactions-bucket.ts), so that a row makes no
+ * string unless its SKU or basket is new: the slices were most of what garbage collection collected.
+ */
+export function parseTxnRanges(s: string, at: ArrayLike<number>, out: TxnRanges, mayHaveNul = true): string | undefined {
+  const txnFrom = trimStart(s, at[0]!, at[1]! - 1)
+  const txnTo = trimEnd(s, txnFrom, at[1]! - 1)
+  const storeFrom = trimStart(s, at[1]!, at[2]! - 1)
+  const storeTo = trimEnd(s, storeFrom, at[2]! - 1)
+  const cardFrom = trimStart(s, at[3]!, at[4]! - 1)
+  const cardTo = trimEnd(s, cardFrom, at[4]! - 1)
+  const skuFrom = trimStart(s, at[5]!, at[6]! - 1)
+  const skuTo = trimEnd(s, skuFrom, at[6]! - 1)
   const text =
-    checkText('transaction_id', txnId, true, mayHaveNul) ??
-    checkText('store_id', storeId, true, mayHaveNul) ??
-    checkText('sku', sku, true, mayHaveNul) ??
-    checkText('lane', lane, false, mayHaveNul) ??
-    checkText('card_number', card, false, mayHaveNul)
+    checkText('transaction_id', s, txnFrom, txnTo, true, mayHaveNul) ??
+    checkText('store_id', s, storeFrom, storeTo, true, mayHaveNul) ??
+    checkText('sku', s, skuFrom, skuTo, true, mayHaveNul) ??
+    checkText('lane', s, at[2]!, at[3]! - 1, false, mayHaveNul) ??
+    checkText('card_number', s, cardFrom, cardTo, false, mayHaveNul)
   if (text) return text
   const occurredAtMicros = parseTimestampMicros(s, at[4]!, at[5]! - 1)
   if (typeof occurredAtMicros === 'string') return occurredAtMicros
@@ -98,11 +153,16 @@ export function parseTxnFields(s: string, at: ArrayLike<number>, out: TxnFields,
   if (typeof unitPriceCents === 'string') return unitPriceCents
   const discountCents = parseCentsAt('discount', s, at[8]!, at[9]! - 1, true)
   if (typeof discountCents === 'string') return discountCents
-  out.txnId = txnId
-  out.storeId = storeId
-  out.lane = lane
-  out.card = card
-  out.sku = sku
+  out.txnFrom = txnFrom
+  out.txnTo = txnTo
+  out.storeFrom = storeFrom
+  out.storeTo = storeTo
+  out.laneFrom = at[2]!
+  out.laneTo = at[3]! - 1
+  out.cardFrom = cardFrom
+  out.cardTo = cardTo
+  out.skuFrom = skuFrom
+  out.skuTo = skuTo
   out.occurredAtMicros = occurredAtMicros
   out.quantityMilli = quantityMilli
   out.unitPriceCents = unitPriceCents
@@ -110,16 +170,37 @@ export function parseTxnFields(s: string, at: ArrayLike<number>, out: TxnFields,
   return undefined
 }
 
+/** Whether String.prototype.trim removes this UTF-16 unit (ECMAScript's WhiteSpace and LineTerminator). */
+function isTrimmed(c: number): boolean {
+  if (c > 32 && c < 160) return false
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  )
+}
+
+/** Start of s.slice(from, to).trim() in `s`. */
+function trimStart(s: string, from: number, to: number): number {
+  while (from < to && isTrimmed(s.charCodeAt(from))) from++
+  return from
+}
+
+/** End of s.slice(from, to).trim() in `s`, `from` already past the leading white space. */
+function trimEnd(s: string, from: number, to: number): number {
+  while (to > from && isTrimmed(s.charCodeAt(to - 1))) to--
+  return to
+}
+
 /** A value quoted in a reason, cut short: a broken file can have a megabyte in one field. */
 function quoted(v: string): string {
   return v.length > 40 ? `"${v.slice(0, 40)}…"` : `"${v}"`
 }
 
-function checkText(name: keyof typeof MAX_LEN, value: string, required: boolean, mayHaveNul: boolean): string | undefined {
-  if (required && value.length === 0) return `${name} is empty`
-  if (value.length > MAX_LEN[name]) return `${name} is longer than ${MAX_LEN[name]} characters`
+function checkText(name: keyof typeof MAX_LEN, s: string, from: number, to: number, required: boolean, mayHaveNul: boolean): string | undefined {
+  if (required && to === from) return `${name} is empty`
+  if (to - from > MAX_LEN[name]) return `${name} is longer than ${MAX_LEN[name]} characters`
   // PostgreSQL text cannot hold a NUL character
-  if (mayHaveNul && value.indexOf('\0') !== -1) return `${name} contains a NUL character`
+  if (mayHaveNul) for (let i = from; i < to; i++) if (s.charCodeAt(i) === 0) return `${name} contains a NUL character`
   return undefined
 }
 

@@ -144,7 +144,7 @@ async function writeEach(sessions: Session[], buckets: AsyncIterator<Assembled>,
     while (!failed) {
       const next = await buckets.next()
       if (next.done) return
-      const { task, bucket: a } = next.value
+      const { bucket: a } = next.value
       tally.add(a)
       if (a.baskets > 0) {
         await refs.ensurePartitions(s, a)
@@ -152,8 +152,7 @@ async function writeEach(sessions: Session[], buckets: AsyncIterator<Assembled>,
         await copyHeaders(s, a)
         await refs.insert(s.db, a)
         const w = await s.db.transaction().execute(async (trx) => {
-          await repo.insertHeaders(trx)
-          const inserted = await repo.insertedBaskets(trx, task.bucket)
+          const inserted = await repo.insertBucketHeaders(trx)
           refs.knownCards(a, inserted)
           return copyLines(s, a, inserted)
         })
