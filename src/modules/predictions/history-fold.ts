@@ -38,7 +38,7 @@ export interface FoldedHousehold {
   readonly future: ReadonlyMap<string, number>
 }
 
-/** Half-life of the recency weights (decayed-frequency baseline and within-group shares). */
+/** Half-life of the recency weights (the decayed-frequency baseline). */
 export const DECAY_HALF_LIFE_DAYS = 28
 
 interface MutablePair {
