@@ -1,3 +1,5 @@
+import { ln } from './stats-math.ts'
+
 /**
  * A household's habit units inside one product group: the SKUs it takes turns with for one need
  * (flavours, sizes, brands of its yogurt). Real households rotate: two yogurt purchases of one
@@ -52,16 +54,13 @@ export function clusterUnits(members: readonly UnitMember[]): number[][] {
   return units.map((u) => u.idx)
 }
 
-// ln of whole days, computed once: the spread is taken for every candidate unit of every member.
-const LN_DAYS = Float64Array.from({ length: 1024 }, (_, i) => (i === 0 ? Number.NEGATIVE_INFINITY : Math.log(i)))
-const lnDays = (d: number) => (d < 1024 ? LN_DAYS[d]! : Math.log(d))
 
 /** Standard deviation of the log gaps between purchase days (infinite below two gaps: no evidence yet). */
 function logGapSpread(days: readonly number[]): number {
   if (days.length < 3) return Number.POSITIVE_INFINITY
   let s = 0, ss = 0
   for (let i = 1; i < days.length; i++) {
-    const l = lnDays(days[i]! - days[i - 1]!)
+    const l = ln(days[i]! - days[i - 1]!)
     s += l
     ss += l * l
   }

@@ -1,5 +1,6 @@
 import type { TripSummary } from './household-gate.ts'
 import { clusterUnits } from './habit-units.ts'
+import { ln } from './stats-math.ts'
 import type { HabitUnit, HouseholdHistory, ItemStats } from './repurchase-model.ts'
 
 /**
@@ -57,10 +58,6 @@ function newPair(sku: string, group: string | null, day: number, qty: number): M
   return { sku, group, unit: -1, k: 0, firstDay: day, lastDay: day, lastQty: qty, n: 0, sg: 0, sgg: 0, sq: 0, sqq: 0, sqg: 0, decay: 0, recent: 0, days, qtys }
 }
 
-// ln of small whole numbers (gaps in days, unit quantities), computed once: the fold runs for
-// every purchase day at every cutoff, so this is the hot path.
-const LN = Float64Array.from({ length: 4096 }, (_, i) => (i === 0 ? Number.NEGATIVE_INFINITY : Math.log(i)))
-const ln = (x: number) => (Number.isInteger(x) && x < 4096 ? LN[x]! : Math.log(x))
 const DECAY_RATE = Math.LN2 / DECAY_HALF_LIFE_DAYS
 
 /** The incremental update for one more purchase day of a pair. */

@@ -170,7 +170,8 @@ export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem
     const prior = m.items.priors.get(it.sku) ?? globalPrior(m.items.hyper)
     let score = scorePair(it, prior, m.items.hyper, m.asOfDay, m.horizonDays, hh.lastTripDay)
     const unit = it.unit < 0 ? undefined : hh.units[it.unit]
-    const g = unit && unit.skus >= 2 ? (unitScores[it.unit] ??= scoreUnit(unit, m, hh.lastTripDay)) : undefined
+    let g = unit && unit.skus >= 2 ? unitScores[it.unit] : undefined
+    if (unit && unit.skus >= 2 && g === undefined) g = unitScores[it.unit] = scoreUnit(unit, m, hh.lastTripDay)
     if (unit && g) {
       const viaUnit = unitItemScore(it, g, unit, m.horizonDays)
       // Each clock knows something the other does not: the unit's when the need comes round, the

@@ -1,5 +1,14 @@
 // Small numeric helpers for the repurchase model. Pure functions, no dependencies.
 
+// ln of small whole numbers (gaps in days, unit quantities), computed once: the fold and the
+// habit units take it for every purchase day at every cutoff, so this is the hot path.
+const LN = Float64Array.from({ length: 4096 }, (_, i) => (i === 0 ? Number.NEGATIVE_INFINITY : Math.log(i)))
+
+/** Math.log, from a table for whole numbers below 4096. */
+export function ln(x: number): number {
+  return Number.isInteger(x) && x >= 0 && x < 4096 ? LN[x]! : Math.log(x)
+}
+
 /** Standard normal CDF via Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7), as in the research notes §6.6. */
 export function normCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2
