@@ -54,6 +54,18 @@ export function mergePools(pools: readonly CalibrationPool[]): CalibrationPool {
   return out
 }
 
+/** The pool of the same pairs with every score halved (scores [0, 1] into [0, ½]). */
+export function halved(pool: CalibrationPool): CalibrationPool {
+  const out = emptyPool()
+  for (let i = 0; i < BINS; i++) {
+    const j = i >> 1
+    out.count[j]! += pool.count[i]!
+    out.positives[j]! += pool.positives[i]!
+    out.scoreSum[j]! += pool.scoreSum[i]! / 2
+  }
+  return out
+}
+
 /** Pool-adjacent-violators over the non-empty bins, weighted by their pair counts. */
 export function fitIsotonic(pool: CalibrationPool): Calibrator {
   const blocks: Array<{ w: number; y: number; x: number }> = []

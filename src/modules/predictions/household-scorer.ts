@@ -1,18 +1,18 @@
 import type { Config } from '../../config.ts'
 import type { Ctx } from '../../context.ts'
-import type { Calibrator } from './calibration.ts'
 import { createAsOfMemo } from './as-of-memo.ts'
 import { householdDayRows, householdMetaById } from './household-history.repository.ts'
 import {
-  calibrationDays, calibratorFor, DEFAULT_SETTINGS, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
-  type ModelSettings, openRun, type PredictedItem, printedItems, rankItems,
+  calibrationDays, DEFAULT_SETTINGS, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
+  type ModelSettings, openRun, type PredictedItem, printedItems, rankerFor,
 } from './predictions.service.ts'
+import { type ListRanker, rankHousehold } from './list-ranker.ts'
 import { type ModelParams, scoreHousehold } from './repurchase-model.ts'
 
 /**
  * One household's predictions at an as-of date, the same numbers `pantry predict --as-of` prints
  * for it, without streaming the whole population on every call. What predictLists computes from
- * the population (product and group priors, the household gate, the calibrator fitted on earlier
+ * the population (product and group priors, the household gate, the list ranker fitted on earlier
  * cutoffs) is fitted once per (settings, as-of day) by the same functions predictLists uses, and
  * kept in memory (PopulationFits); each call then reads only the household's own lookback window
  * and scores it against that fit, as predictLists' last pass scores every household.
@@ -28,18 +28,18 @@ export interface PopulationFit {
   /** The run it was fitted in, reduced to what scoring reads: settings, product groups, the model at asOfDay. */
   readonly run: ModelRun
   readonly model: ModelParams
-  readonly calibrator: Calibrator
+  readonly ranker: ListRanker
 }
 
 /** The population side of predictLists at `asOfDay`: passes 1 and 2 (seconds: every household's year is read). */
 export async function fitPopulation(ctx: Ctx, settings: ModelSettings, asOfDay: number): Promise<PopulationFit> {
   const run = await openRun(ctx, settings)
   await ensureModels(ctx, run, [asOfDay, ...calibrationDays(settings, asOfDay)])
-  const calibrator = await calibratorFor(ctx, run, asOfDay)
+  const ranker = await rankerFor(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
-  // The earlier cutoffs' models and the calibration pools (megabytes of bins) are not kept.
+  // The earlier cutoffs' models and the ranker's pools (megabytes of rows and bins) are not kept.
   const kept: ModelRun = { settings, groupOf: run.groupOf, shoppers: new Map(), models: new Map([[asOfDay, model]]), pools: new Map() }
-  return { asOfDay, run: kept, model, calibrator }
+  return { asOfDay, run: kept, model, ranker }
 }
 
 /** Pure: the household's top items under a fit, exactly as predictLists lists them ([] where it lists nothing). */
@@ -49,7 +49,7 @@ export function scoreWithFit(fit: PopulationFit, h: HouseholdRows, top: number):
   const scored = scoreHousehold(folded.history, fit.model)
   if (!scored) return []
   // Ranked and rounded by the same functions as predictLists.
-  return printedItems(rankItems(scored, fit.calibrator), top)
+  return printedItems(rankHousehold(fit.ranker, folded.history, fit.model, scored), top)
 }
 
 /** Memoized population fits, one per (settings, as-of day). */

@@ -1,20 +1,21 @@
 import type { Ctx } from '../../context.ts'
-import { addToPool, calibrate, type CalibrationPool, type Calibrator, emptyPool, fitIsotonic, mergePools } from './calibration.ts'
 import { type DayRow, type FoldedHousehold, type FoldOptions, foldHousehold } from './history-fold.ts'
+import { addHousehold, emptyRankerPool, fitRanker, type ListRanker, type RankedItem, rankHousehold, type RankerPool } from './list-ranker.ts'
 import { type CustomerScope, type LoyaltyRule, qualifiesAsLoyal } from './loyalty-rule.ts'
 import { accumulate, type CutoffAccumulator, fitModel, newAccumulator } from './model-fit.ts'
 import { countShoppingHouseholds, dayRows, type HouseholdMeta, householdPage, productGroups } from './predictions.repository.ts'
-import { type ModelParams, type ScoredItem, scoreHousehold } from './repurchase-model.ts'
+import { type ModelParams, scoreHousehold } from './repurchase-model.ts'
 
 /**
  * Orchestration: stream households in keyset chunks, fold their purchase days at the cutoffs
- * needed, fit the population model per cutoff, fit the calibrator on earlier cutoffs, score.
+ * needed, fit the population model per cutoff, fit the list ranker and its calibrator on earlier
+ * cutoffs, score.
  * Nothing here reads the clock: every date comes from the caller, so any past as-of date replays.
  */
 export interface ModelSettings {
   readonly horizonDays: number
   readonly lookbackDays: number
-  /** Earlier cutoffs (every horizonDays before the as-of date) the calibrator is fitted on. */
+  /** Earlier cutoffs (every horizonDays before the as-of date) the list ranker and calibrator are fitted on. */
   readonly calibrationCutoffs: number
   readonly customers: CustomerScope
   readonly loyalty: LoyaltyRule
@@ -43,7 +44,7 @@ export interface ModelRun {
   /** Households shopping in the lookback before a cutoff, by cutoff day (sizes the samples). */
   readonly shoppers: Map<number, number>
   readonly models: Map<number, ModelParams>
-  readonly pools: Map<number, CalibrationPool>
+  readonly pools: Map<number, RankerPool>
 }
 
 export interface HouseholdRows {
@@ -71,27 +72,39 @@ export function inSample(id: number, rate: number): boolean {
   return rate >= 1 || (id * 0.6180339887498949) % 1 < rate
 }
 
-/** Households with their purchase days in [fromDay, toDay), one chunk query at a time (prefetched). */
+/**
+ * Households with their purchase days in [fromDay, toDay), in id order. PREFETCH_CHUNKS chunk
+ * queries are in flight while the caller folds the current one: each is a GROUP BY over a chunk's
+ * lines, and one at a time the fold waited for the database a quarter of the time.
+ */
 export async function* streamHouseholds(
   ctx: Ctx,
   run: ModelRun,
   range: { fromDay: number; toDay: number; sampleRate?: number },
 ): AsyncGenerator<HouseholdRows> {
   const rate = range.sampleRate ?? 1
-  const fetchChunk = async (afterId: number) => {
-    const page = await householdPage(ctx.db, afterId, run.settings.chunkSize)
-    if (page.length === 0) return undefined
-    const metas = page.filter((m) => inSample(m.id, rate))
-    const lastId = page[page.length - 1]!.id
-    const only = rate < 1 ? metas.map((m) => m.id) : undefined
-    const rows = metas.length === 0 ? [] : await dayRows(ctx.db, { afterId, lastId, fromDay: range.fromDay, toDay: range.toDay, only })
-    return { metas, rows, lastId }
+  const size = run.settings.chunkSize
+  // Pages (ids only, an index scan) chain one after another; each page's rows are fetched as soon as its ids are known.
+  let nextPage = householdPage(ctx.db, 0, size)
+  const startChunk = () => {
+    const page = nextPage
+    nextPage = page.then((p) => (p.length === 0 ? p : householdPage(ctx.db, p[p.length - 1]!.id, size)))
+    const chunk = page.then(async (p) => {
+      if (p.length === 0) return undefined
+      const metas = p.filter((m) => inSample(m.id, rate))
+      const only = rate < 1 ? metas.map((m) => m.id) : undefined
+      const rows = metas.length === 0 ? [] : await dayRows(ctx.db, { afterId: p[0]!.id - 1, lastId: p[p.length - 1]!.id, fromDay: range.fromDay, toDay: range.toDay, only })
+      return { metas, rows }
+    })
+    // Handled when awaited in turn; this keeps a failure of a chunk not yet awaited from counting as unhandled.
+    chunk.catch(() => {})
+    return chunk
   }
-  let next = fetchChunk(0)
+  const inFlight = Array.from({ length: PREFETCH_CHUNKS }, startChunk)
   for (;;) {
-    const chunk = await next
+    const chunk = await inFlight.shift()!
     if (!chunk) return
-    next = fetchChunk(chunk.lastId)
+    inFlight.push(startChunk())
     let i = 0
     for (const meta of chunk.metas) {
       const start = i
@@ -100,6 +113,9 @@ export async function* streamHouseholds(
     }
   }
 }
+
+/** Chunk queries in flight ahead of the fold (two: the database then works on both cores while the fold waits least). */
+const PREFETCH_CHUNKS = 2
 
 export function foldOptions(s: ModelSettings, asOfDay: number, followDays = 0): FoldOptions {
   return { asOfDay, lookbackDays: s.lookbackDays, horizonDays: s.horizonDays, spendDays: s.loyalty.weeks * 7, followDays }
@@ -131,13 +147,13 @@ export async function ensureModels(ctx: Ctx, run: ModelRun, days: readonly numbe
   ctx.log.debug({ cutoffs: todo.length }, 'fitted population models')
 }
 
-/** Pass 2: (raw score, bought in window) pools at cutoffs whose window has fully happened. */
+/** Pass 2: the list ranker's pools (features or raw score, bought in window) at cutoffs whose window has fully happened. */
 export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number[]): Promise<void> {
   const todo = [...new Set(days)].filter((d) => !run.pools.has(d)).sort((a, b) => a - b)
   if (todo.length === 0) return
   await ensureModels(ctx, run, todo)
   const s = run.settings
-  const pools = todo.map(() => emptyPool())
+  const pools = todo.map(() => emptyRankerPool())
   const rates: number[] = []
   for (const d of todo) rates.push(await sampleRate(ctx, run, d, s.calibrationHouseholds))
   const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! + s.horizonDays, sampleRate: Math.max(...rates) }
@@ -146,7 +162,9 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
       if (!inSample(h.meta.id, rates[j]!)) return
       const f = fold(run, h, day, s.horizonDays)
       if (!inScope(run, h.meta, f)) return
-      for (const it of scoreHousehold(f.history, run.models.get(day)!) ?? []) addToPool(pools[j]!, it.p, f.future.has(it.sku))
+      const model = run.models.get(day)!
+      const scored = scoreHousehold(f.history, model)
+      if (scored) addHousehold(pools[j]!, f.history, model, scored, (sku) => f.future.has(sku))
     })
   }
   todo.forEach((day, j) => run.pools.set(day, pools[j]!))
@@ -156,31 +174,34 @@ export function calibrationDays(s: ModelSettings, asOfDay: number): number[] {
   return Array.from({ length: s.calibrationCutoffs }, (_, j) => asOfDay - s.horizonDays * (j + 1))
 }
 
-/** The calibrator for an as-of date: isotonic on the pools of the cutoffs before it. */
-export async function calibratorFor(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<Calibrator> {
+/** The list ranker for an as-of date: trees and calibrator fitted on the pools of the cutoffs before it. */
+export async function rankerFor(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<ListRanker> {
   const days = calibrationDays(run.settings, asOfDay)
   await ensurePools(ctx, run, days)
-  return fitIsotonic(mergePools(days.map((d) => run.pools.get(d)!)))
+  const started = performance.now()
+  const ranker = fitRanker(days.map((d) => run.pools.get(d)!))
+  ctx.log.debug({ rows: ranker.trainedOn, ms: Math.round(performance.now() - started) }, 'fitted the list ranker')
+  return ranker
 }
 
 export interface ScoredHousehold {
   readonly meta: HouseholdMeta
   readonly folded: FoldedHousehold
-  /** Items best first (calibrated) with raw and calibrated probabilities; undefined when it lapsed. */
-  readonly items: ReadonlyArray<ScoredItem & { readonly calibrated: number }> | undefined
+  /** Items best first (as the list ranker orders them) with raw and calibrated probabilities; undefined when it lapsed. */
+  readonly items: readonly RankedItem[] | undefined
 }
 
 /** Pass 3: every in-scope household at the as-of date, scored and calibrated. */
 export async function* scoreHouseholds(ctx: Ctx, run: ModelRun, asOfDay: number, followDays = 0): AsyncGenerator<ScoredHousehold> {
   await ensureModels(ctx, run, [asOfDay, ...calibrationDays(run.settings, asOfDay)])
-  const cal = await calibratorFor(ctx, run, asOfDay)
+  const ranker = await rankerFor(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
   const range = { fromDay: asOfDay - run.settings.lookbackDays, toDay: asOfDay + followDays }
   for await (const h of streamHouseholds(ctx, run, range)) {
     const folded = fold(run, h, asOfDay, followDays)
     if (!inScope(run, h.meta, folded)) continue
     const scored = scoreHousehold(folded.history, model)
-    yield { meta: h.meta, folded, items: scored && rankItems(scored, cal) }
+    yield { meta: h.meta, folded, items: scored && rankHousehold(ranker, folded.history, model, scored) }
   }
 }
 
@@ -225,11 +246,6 @@ export async function* predictLists(ctx: Ctx, settings: ModelSettings, asOfDay: 
       items: printedItems(h.items, top),
     }
   }
-}
-
-/** Pure: a household's scored items with their calibrated probabilities, best first (the map is monotone: ties by the raw score). */
-export function rankItems<T extends { p: number }>(scored: readonly T[], cal: Calibrator): (T & { calibrated: number })[] {
-  return scored.map((it) => ({ ...it, calibrated: calibrate(cal, it.p) })).sort((a, b) => b.calibrated - a.calibrated || b.p - a.p)
 }
 
 /** Pure: the top `top` ranked items as printed and as `pantry predict` prints them (rounded, ISO dates). */

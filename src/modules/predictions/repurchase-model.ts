@@ -91,6 +91,8 @@ export interface PairScore {
 export interface ScoredItem extends PairScore {
   readonly sku: string
   readonly lastDay: number
+  /** The pair's statistics (the list ranker's features are read from them). */
+  readonly stats: ItemStats
 }
 
 /** Lapse prior strength: the repeat-customer rate counts as two pseudo-purchases (§6.4). */
@@ -180,7 +182,7 @@ export function scoreHousehold(hh: HouseholdHistory, m: ModelParams): ScoredItem
       const clock = viaUnit.p > score.p ? viaUnit : score
       score = { ...clock, p: ITEM_WEIGHT * score.p + (1 - ITEM_WEIGHT) * viaUnit.p }
     }
-    out.push({ sku: it.sku, lastDay: it.lastDay, p: score.p * alive, cycleDays: score.cycleDays, nextDay: score.nextDay })
+    out.push({ sku: it.sku, lastDay: it.lastDay, stats: it, p: score.p * alive, cycleDays: score.cycleDays, nextDay: score.nextDay })
   }
   return out.sort(byProbability)
 }
