@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import { Piscina } from 'piscina'
 import type { Ctx } from '../../context.ts'
+import { copyText } from '../../db/copy-text.ts'
 import { poolOf } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
@@ -85,7 +86,8 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
       await Promise.all(sessions.map((s) => repo.createStaging(s.db)))
       const buckets = assembled(runner, tasks, threads + sessionCount)
       if (opts.strict) return writeStrict(sessions[0]!, buckets, tally, dir, progress)
-      return writeEach(sessions, buckets, tally, progress)
+      // partitions on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
+      return writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress)
     })
     ms.lap('write')
     ctx.log.info({ file, rows: split.rows, buckets: split.buckets.length, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
@@ -135,8 +137,10 @@ interface Written {
  * Default mode: each session takes the next assembled bucket and writes it: its references
  * (stores, placeholder products, cards; each statement commits at once, so the rows they lock are
  * not held while the lines are written), then one transaction with its headers and its lines.
+ * The months' partitions are created meanwhile on another connection of `db`'s pool (when given):
+ * they are only needed by the lines, and on the first bucket they took ~100 ms of its session's time.
  */
-async function writeEach(sessions: Session[], buckets: AsyncIterator<Assembled>, tally: Tally, progress: (rows: number) => void): Promise<ImportSummary> {
+async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], buckets: AsyncIterator<Assembled>, tally: Tally, progress: (rows: number) => void): Promise<ImportSummary> {
   const total: Written = { imported: 0, duplicates: 0 }
   const refs = new References()
   let failed = false
@@ -147,12 +151,15 @@ async function writeEach(sessions: Session[], buckets: AsyncIterator<Assembled>,
       const { bucket: a } = next.value
       tally.add(a)
       if (a.baskets > 0) {
-        await refs.ensurePartitions(s, a)
+        const partitions = refs.ensurePartitions(db ?? s.db, a)
+        // awaited below; meanwhile a failure must not be an unhandled rejection
+        partitions.catch(() => {})
         await repo.clearStaging(s.db)
         await copyHeaders(s, a)
-        await refs.insert(s.db, a)
+        await refs.insert(s.db, a, true)
+        await partitions
         const w = await s.db.transaction().execute(async (trx) => {
-          const inserted = await repo.insertBucketHeaders(trx)
+          const inserted = basketsOf(a, await repo.insertBucketHeaders(trx))
           refs.knownCards(a, inserted)
           return copyLines(s, a, inserted)
         })
@@ -230,8 +237,12 @@ class References {
   private readonly cards = new Set<string>()
   private readonly months = new Map<string, Promise<void>>()
 
-  /** `stores` and `cards`: those of the staged baskets, when known (else the statements always run). */
-  async insert(db: Kysely<DB>, a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] }): Promise<void> {
+  /**
+   * `stores` and `cards`: those of the staged baskets, when known (else the statements always run).
+   * `plainFirst`: each statement commits at once (not in a transaction), so a plain INSERT that
+   * fails on a unique key can be run again with ON CONFLICT (repo.insertMissingProducts).
+   */
+  async insert(db: Kysely<DB>, a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] }, plainFirst = false): Promise<void> {
     const fresh: string[] = []
     const others = new Set<Promise<void>>()
     for (const sku of a.skus) {
@@ -249,13 +260,13 @@ class References {
         await repo.insertMissingStores(db)
         if (this.stores.size < KEYS_KEPT) for (const id of a.stores ?? []) this.stores.add(id)
       }
-      await repo.insertMissingProducts(db, fresh)
+      await repo.insertMissingProducts(db, fresh, plainFirst)
       settle()
     } catch (err) {
       settle(err)
       throw err
     }
-    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db)
+    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db, plainFirst)
     // the placeholders that another session is inserting: there before this bucket counts as written
     for (const p of others) await p
   }
@@ -272,16 +283,41 @@ class References {
    * The partitions of the bucket's months, each in its own short transaction, never inside a write
    * transaction (creating one locks transaction_line).
    */
-  async ensurePartitions(s: Session, a: AssembledBucket): Promise<void> {
+  async ensurePartitions(db: Kysely<DB>, a: AssembledBucket): Promise<void> {
     for (const m of monthsOf(a)) {
       let p = this.months.get(m)
       if (!p) {
-        p = repo.ensureLinePartition(s.db, m)
+        p = repo.ensureLinePartition(db, m)
         this.months.set(m, p)
       }
       await p
     }
   }
+}
+
+/**
+ * The baskets of `a` that `rows` (inserted headers: key, id, household) name, by their index in the
+ * bucket: matched on their keys as written in the bucket's header rows (COPY text: copyText is
+ * one-to-one, so the escaped pair is a key).
+ */
+function basketsOf(a: AssembledBucket, rows: readonly { store_id: string; pos_transaction_id: string; id: number; household_id: number }[]) {
+  const idxOf = new Map<string, number>()
+  const h = a.headers
+  for (let start = 0; start < h.length; ) {
+    const end = h.indexOf('\n', start)
+    // bucket \t idx \t store_id \t txn_id \t …
+    const t1 = h.indexOf('\t', start)
+    const t2 = h.indexOf('\t', t1 + 1)
+    const t3 = h.indexOf('\t', t2 + 1)
+    const t4 = h.indexOf('\t', t3 + 1)
+    idxOf.set(h.slice(t2 + 1, t4), Number(h.slice(t1 + 1, t2)))
+    start = end + 1
+  }
+  return rows.map((r) => {
+    const idx = idxOf.get(`${copyText(r.store_id)}\t${copyText(r.pos_transaction_id)}`)
+    if (idx === undefined) throw new Error(`inserted basket ${r.pos_transaction_id} of store ${r.store_id} is not in the bucket`)
+    return { idx, id: r.id, household_id: r.household_id }
+  })
 }
 
 /** Start of each UTC month the bucket's baskets fall in (each needs its transaction_line partition). */
