@@ -34,7 +34,7 @@ export interface PopulationFit {
 /** The population side of predictLists at `asOfDay`: passes 1 and 2 (seconds: every household's year is read). */
 export async function fitPopulation(ctx: Ctx, settings: ModelSettings, asOfDay: number): Promise<PopulationFit> {
   const run = await openRun(ctx, settings)
-  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(settings, asOfDay)])
+  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(settings, asOfDay)], calibrationDays(settings, asOfDay))
   const ranker = await rankerFor(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
   // The earlier cutoffs' models and the ranker's pools (megabytes of rows and bins) are not kept.

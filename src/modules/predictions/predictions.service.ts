@@ -4,6 +4,7 @@ import { addHousehold, emptyRankerPool, fitRanker, type ListRanker, type RankedI
 import { type CustomerScope, type LoyaltyRule, qualifiesAsLoyal } from './loyalty-rule.ts'
 import { accumulate, type CutoffAccumulator, fitModel, newAccumulator } from './model-fit.ts'
 import { countShoppingHouseholds, dayRows, type HouseholdMeta, householdPage, productGroups } from './predictions.repository.ts'
+import { PackedHouseholds } from './packed-households.ts'
 import { type ModelParams, scoreHousehold } from './repurchase-model.ts'
 
 /**
@@ -45,6 +46,16 @@ export interface ModelRun {
   readonly shoppers: Map<number, number>
   readonly models: Map<number, ModelParams>
   readonly pools: Map<number, RankerPool>
+  /** Rows pass 1 kept for pass 2 (then dropped). */
+  kept?: KeptSample | undefined
+}
+
+/** The households of a pool sample, as pass 1 read them over [fromDay, toDay). */
+interface KeptSample {
+  readonly fromDay: number
+  readonly toDay: number
+  readonly rate: number
+  readonly households: PackedHouseholds
 }
 
 export interface HouseholdRows {
@@ -131,8 +142,12 @@ export function inScope(run: ModelRun, meta: HouseholdMeta, f: FoldedHousehold):
   return run.settings.customers === 'all' || qualifiesAsLoyal(meta.optedIn, f.recentSpendCents, run.settings.loyalty)
 }
 
-/** Pass 1: fits the population model at every cutoff day not fitted yet, in one scan. */
-export async function ensureModels(ctx: Ctx, run: ModelRun, days: readonly number[]): Promise<void> {
+/**
+ * Pass 1: fits the population model at every cutoff day not fitted yet, in one scan. `poolDays`:
+ * cutoffs whose pools pass 2 will build next; when this scan's rows cover theirs, it keeps their
+ * sample's rows (packed) so pass 2 does not read them again.
+ */
+export async function ensureModels(ctx: Ctx, run: ModelRun, days: readonly number[], poolDays: readonly number[] = []): Promise<void> {
   const todo = [...new Set(days)].filter((d) => !run.models.has(d)).sort((a, b) => a - b)
   if (todo.length === 0) return
   const s = run.settings
@@ -140,11 +155,30 @@ export async function ensureModels(ctx: Ctx, run: ModelRun, days: readonly numbe
   const gateRates: number[] = []
   for (const d of todo) gateRates.push(await sampleRate(ctx, run, d, s.gateHouseholds))
   const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! }
+  const keep = await sampleToKeep(ctx, run, range, poolDays)
   for await (const h of streamHouseholds(ctx, run, range)) {
     accs.forEach((acc, j) => accumulate(acc, fold(run, h, acc.asOfDay).history, inSample(h.meta.id, gateRates[j]!)))
+    if (keep && inSample(h.meta.id, keep.rate)) keep.households.add(h.meta, h.rows)
   }
   for (const acc of accs) run.models.set(acc.asOfDay, fitModel(acc, { horizonDays: s.horizonDays, aliveFloor: s.aliveFloor }))
-  ctx.log.debug({ cutoffs: todo.length }, 'fitted population models')
+  run.kept = keep
+  ctx.log.debug({ cutoffs: todo.length, kept: keep?.households.size ?? 0 }, 'fitted population models')
+}
+
+/** What pass 2 will read for these pool days: its range of days and its household sample. */
+async function poolScan(ctx: Ctx, run: ModelRun, days: readonly number[]): Promise<{ fromDay: number; toDay: number; rates: number[] }> {
+  const s = run.settings
+  const rates: number[] = []
+  for (const d of days) rates.push(await sampleRate(ctx, run, d, s.calibrationHouseholds))
+  return { fromDay: days[0]! - s.lookbackDays, toDay: days[days.length - 1]! + s.horizonDays, rates }
+}
+
+async function sampleToKeep(ctx: Ctx, run: ModelRun, range: { fromDay: number; toDay: number }, poolDays: readonly number[]): Promise<KeptSample | undefined> {
+  const todo = [...new Set(poolDays)].filter((d) => !run.pools.has(d)).sort((a, b) => a - b)
+  if (todo.length === 0) return undefined
+  const scan = await poolScan(ctx, run, todo)
+  if (scan.fromDay < range.fromDay || scan.toDay > range.toDay) return undefined
+  return { fromDay: range.fromDay, toDay: range.toDay, rate: Math.max(...scan.rates), households: new PackedHouseholds() }
 }
 
 /** Pass 2: the list ranker's pools (features or raw score, bought in window) at cutoffs whose window has fully happened. */
@@ -154,10 +188,15 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
   await ensureModels(ctx, run, todo)
   const s = run.settings
   const pools = todo.map(() => emptyRankerPool())
-  const rates: number[] = []
-  for (const d of todo) rates.push(await sampleRate(ctx, run, d, s.calibrationHouseholds))
-  const range = { fromDay: todo[0]! - s.lookbackDays, toDay: todo[todo.length - 1]! + s.horizonDays, sampleRate: Math.max(...rates) }
-  for await (const h of streamHouseholds(ctx, run, range)) {
+  const { rates, ...scan } = await poolScan(ctx, run, todo)
+  const range = { ...scan, sampleRate: Math.max(...rates) }
+  // Pass 1 kept these households' rows when its scan covered this one (a fresh run at an as-of date).
+  const kept = run.kept
+  run.kept = undefined
+  const covered = kept && kept.fromDay <= range.fromDay && kept.toDay >= range.toDay && kept.rate >= range.sampleRate
+  const households = covered ? kept.households.households() : streamHouseholds(ctx, run, range)
+  for await (const h of households) {
+    if (!inSample(h.meta.id, range.sampleRate)) continue
     todo.forEach((day, j) => {
       if (!inSample(h.meta.id, rates[j]!)) return
       const f = fold(run, h, day, s.horizonDays)
@@ -193,7 +232,7 @@ export interface ScoredHousehold {
 
 /** Pass 3: every in-scope household at the as-of date, scored and calibrated. */
 export async function* scoreHouseholds(ctx: Ctx, run: ModelRun, asOfDay: number, followDays = 0): AsyncGenerator<ScoredHousehold> {
-  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(run.settings, asOfDay)])
+  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(run.settings, asOfDay)], calibrationDays(run.settings, asOfDay))
   const ranker = await rankerFor(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
   const range = { fromDay: asOfDay - run.settings.lookbackDays, toDay: asOfDay + followDays }
