@@ -3,6 +3,7 @@ import { runBacktest } from '../../src/modules/predictions/backtest.service.ts'
 import { fitPopulation } from '../../src/modules/predictions/household-scorer.ts'
 import { RANKED_ITEMS } from '../../src/modules/predictions/list-ranker.ts'
 import { DEFAULT_SETTINGS, isoToDay, openRun, scoreHouseholds } from '../../src/modules/predictions/predictions.service.ts'
+import { byProbability } from '../../src/modules/predictions/repurchase-model.ts'
 import { seedDatabase } from '../../src/modules/seed/seed.service.ts'
 import { createTestDb } from '../helpers/db.ts'
 
@@ -34,7 +35,7 @@ describe('the list ranker', () => {
     for await (const h of scoreHouseholds(tdb.ctx, run, T)) {
       if (!h.items) continue
       households += 1
-      const byRaw = [...h.items].sort((a, b) => b.p - a.p || b.lastDay - a.lastDay || (a.sku < b.sku ? -1 : 1))
+      const byRaw = [...h.items].sort(byProbability)
       const top = h.items.slice(0, RANKED_ITEMS)
       expect(new Set(top.map((i) => i.sku))).toEqual(new Set(byRaw.slice(0, RANKED_ITEMS).map((i) => i.sku)))
       expect(h.items.slice(RANKED_ITEMS).map((i) => i.sku)).toEqual(byRaw.slice(RANKED_ITEMS).map((i) => i.sku))

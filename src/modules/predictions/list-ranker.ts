@@ -1,7 +1,7 @@
 import { type Forest, predictProbability, trainForest, type TrainingSet } from './boosted-trees.ts'
 import { addToPool, type CalibrationPool, calibrate, type Calibrator, emptyPool, fitIsotonic, halved, mergePools } from './calibration.ts'
 import { globalPrior } from './cycle-priors.ts'
-import { type HouseholdHistory, type ModelParams, pairVariance, type ScoredItem, scorePair, unitItemScore } from './repurchase-model.ts'
+import { byProbability, type HouseholdHistory, type ModelParams, pairVariance, type ScoredItem, scorePair, unitItemScore } from './repurchase-model.ts'
 
 /**
  * The list ranker: the renewal model's best candidates of a household re-ordered by boosted trees
@@ -130,7 +130,7 @@ export function rankHousehold(ranker: ListRanker, hh: HouseholdHistory, m: Model
     writeFeatures(hh, m, it, row)
     return { it, s: rerankedScore(forest, row, 0) }
   })
-  out.sort((a, b) => b.s - a.s || b.it.p - a.it.p || b.it.lastDay - a.it.lastDay || (a.it.sku < b.it.sku ? -1 : 1))
+  out.sort((a, b) => b.s - a.s || byProbability(a.it, b.it))
   return out.map(({ it, s }) => ({ ...it, calibrated: calibrate(ranker.calibrator, s) }))
 }
 
