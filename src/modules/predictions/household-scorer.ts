@@ -3,8 +3,8 @@ import type { Ctx } from '../../context.ts'
 import { createAsOfMemo } from './as-of-memo.ts'
 import { householdDayRows, householdMetaById } from './household-history.repository.ts'
 import {
-  calibrationDays, DEFAULT_SETTINGS, ensureModels, fold, type HouseholdRows, inScope, type ModelRun,
-  type ModelSettings, openRun, type PredictedItem, printedItems, rankerFor,
+  DEFAULT_SETTINGS, fitAsOf, fold, type HouseholdRows, inScope, type ModelRun,
+  type ModelSettings, openRun, type PredictedItem, printedItems,
 } from './predictions.service.ts'
 import { type ListRanker, rankHousehold } from './list-ranker.ts'
 import { type ModelParams, scoreHousehold } from './repurchase-model.ts'
@@ -34,8 +34,7 @@ export interface PopulationFit {
 /** The population side of predictLists at `asOfDay`: passes 1 and 2 (seconds: every household's year is read). */
 export async function fitPopulation(ctx: Ctx, settings: ModelSettings, asOfDay: number): Promise<PopulationFit> {
   const run = await openRun(ctx, settings)
-  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(settings, asOfDay)], calibrationDays(settings, asOfDay))
-  const ranker = await rankerFor(ctx, run, asOfDay)
+  const ranker = await fitAsOf(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
   // The earlier cutoffs' models and the ranker's pools (megabytes of rows and bins) are not kept.
   const kept: ModelRun = { settings, groupOf: run.groupOf, shoppers: new Map(), models: new Map([[asOfDay, model]]), pools: new Map() }

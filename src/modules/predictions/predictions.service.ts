@@ -196,7 +196,6 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
   const covered = kept && kept.fromDay <= range.fromDay && kept.toDay >= range.toDay && kept.rate >= range.sampleRate
   const households = covered ? kept.households.households() : streamHouseholds(ctx, run, range)
   for await (const h of households) {
-    if (!inSample(h.meta.id, range.sampleRate)) continue
     todo.forEach((day, j) => {
       if (!inSample(h.meta.id, rates[j]!)) return
       const f = fold(run, h, day, s.horizonDays)
@@ -211,6 +210,16 @@ export async function ensurePools(ctx: Ctx, run: ModelRun, days: readonly number
 
 export function calibrationDays(s: ModelSettings, asOfDay: number): number[] {
   return Array.from({ length: s.calibrationCutoffs }, (_, j) => asOfDay - s.horizonDays * (j + 1))
+}
+
+/**
+ * Passes 1 and 2 for an as-of date: the population models at it and at the cutoffs before it (pass
+ * 1 keeping the ranker's sample for pass 2), then the list ranker fitted on those cutoffs' pools.
+ */
+export async function fitAsOf(ctx: Ctx, run: ModelRun, asOfDay: number): Promise<ListRanker> {
+  const earlier = calibrationDays(run.settings, asOfDay)
+  await ensureModels(ctx, run, [asOfDay, ...earlier], earlier)
+  return rankerFor(ctx, run, asOfDay)
 }
 
 /** The list ranker for an as-of date: trees and calibrator fitted on the pools of the cutoffs before it. */
@@ -232,8 +241,7 @@ export interface ScoredHousehold {
 
 /** Pass 3: every in-scope household at the as-of date, scored and calibrated. */
 export async function* scoreHouseholds(ctx: Ctx, run: ModelRun, asOfDay: number, followDays = 0): AsyncGenerator<ScoredHousehold> {
-  await ensureModels(ctx, run, [asOfDay, ...calibrationDays(run.settings, asOfDay)], calibrationDays(run.settings, asOfDay))
-  const ranker = await rankerFor(ctx, run, asOfDay)
+  const ranker = await fitAsOf(ctx, run, asOfDay)
   const model = run.models.get(asOfDay)!
   const range = { fromDay: asOfDay - run.settings.lookbackDays, toDay: asOfDay + followDays }
   for await (const h of streamHouseholds(ctx, run, range)) {
