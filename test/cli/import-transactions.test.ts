@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -130,6 +130,30 @@ describe('pantry import transactions', () => {
     const again = await importFile(cj.file)
     expect(again).toMatchObject({ imported: 0, duplicates: cj.lines.length, rejected: 0 })
     expect(await counts()).toEqual(before)
+  })
+
+  it('imports the rest of a file whose first baskets were imported before, in every bucket', async () => {
+    // the first half of the baskets (by their first row) in a file of their own
+    const firstHalf = new Set([...expectedFromFixture(cj).baskets.keys()].slice(0, 150))
+    const head = cj.lines.filter((l) => firstHalf.has(`${l.storeId}/${l.basketId}`))
+    const rows = (await readFile(cj.file, 'utf8')).trimEnd().split('\n').slice(1)
+    const headRows = rows.filter((r) => {
+      const [txn, store] = r.split(',')
+      return firstHalf.has(`${store}/${txn}`)
+    })
+    expect(headRows.length).toBe(head.length)
+    expect(await importFile(await csvFile('cj-head.csv', headRows))).toMatchObject({ imported: head.length, duplicates: 0 })
+    const once = await storedBaskets()
+    for (const opts of [{}, { bucketBytes: 16_384, threads: 0 }]) {
+      await tdb.truncate()
+      await importFile(await csvFile('cj-head.csv', headRows))
+      const all = await importFile(cj.file, opts)
+      expect(all).toMatchObject({ imported: cj.lines.length - head.length, duplicates: head.length, rejected: 0 })
+      const stored = await storedBaskets()
+      expect(stored.length).toBe(expectedFromFixture(cj).baskets.size)
+      // the baskets imported first are as they were
+      expect(stored.filter((b) => firstHalf.has(b.key))).toEqual(once)
+    }
   })
 
   it('writes each basket once when two imports of the same file run at once', async () => {

@@ -1,6 +1,5 @@
 import { hash as digest } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { copyText } from '../../db/copy-text.ts'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
 import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges } from './transactions-row.ts'
@@ -9,10 +8,10 @@ import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges }
 // on two cores or for a small file). A bucket holds every row of the baskets whose key hashes to it
 // (transactions-split.ts wrote them, in file order), so it is a complete little import: its rows are
 // validated, grouped into baskets, each basket decided (refused, or to write: duplicates are found
-// by PostgreSQL later), and the baskets to write come out as their header rows (COPY text) and their
-// lines already in the binary COPY format of transaction_line, each basket's lines contiguous and in
-// file order. Only the two numbers PostgreSQL assigns, household_id and transaction_id, are left
-// blank: the writer fills them in (setBasketIds) once the headers are inserted.
+// by PostgreSQL later), and the baskets to write come out in key order as their header values
+// (column by column) and their lines already in the binary COPY format of transaction_line, each
+// basket's lines contiguous and in file order. Only the two numbers the database decides,
+// household_id and transaction_id, are left blank: the writer fills them in (setBasketIds).
 //
 // Bucket file format, one record a line: `<line>,<the CSV line>` for a line without quotes, or
 // `<line>;<JSON array of its fields>` for a record that had quotes (and may span lines).
@@ -38,7 +37,7 @@ const TWO_32 = 2 ** 32
 
 export interface BucketTask {
   readonly file: string
-  /** Its number, the first column of its header rows. */
+  /** Its number (its baskets' rows in --strict's staging are marked with it). */
   readonly bucket: number
   /** Refused rows are all counted; only the first `maxErrors` by line are returned. */
   readonly maxErrors: number
@@ -51,13 +50,16 @@ export interface AssembledBucket {
   readonly rejected: number
   /** The first refused rows by line, with their reasons. */
   readonly errors: RowError[]
-  /** Baskets to write (not refused), in the order of the arrays below. */
+  /** Baskets to write (not refused), in the order of the arrays below: by (store_id, transaction_id). */
   readonly baskets: number
-  /**
-   * COPY text for import_basket, one row per basket to write:
-   * bucket, idx, store_id, txn_id, lane, card, occurred_us, line_count, total_cents, content_hash.
-   */
-  readonly headers: string
+  /** Per basket: its store (an index in `stores`), transaction id, lane, card (an index in `cards`, -1: none). */
+  readonly storeOf: Int32Array
+  readonly txnIds: string[]
+  readonly lanes: string[]
+  readonly cardOf: Int32Array
+  /** Per basket: its total in cents and its content hash (the POS API's). */
+  readonly totals: Float64Array
+  readonly hashes: string[]
   /** Per basket: its lines, its time (µs since 1970) and where its tuples start in `tupleAt` (one more entry at the end). */
   readonly lineCounts: Int32Array
   readonly occurredUs: Float64Array
@@ -68,10 +70,9 @@ export interface AssembledBucket {
   readonly lines: Uint8Array
   /** Distinct SKUs of the bucket's valid rows (placeholder products for the unknown ones). */
   readonly skus: string[]
-  /** Distinct stores and cards of the baskets to write; each basket's card as an index in `cards` (-1: none). */
+  /** Distinct stores and cards of the baskets to write. */
   readonly stores: string[]
   readonly cards: string[]
-  readonly cardOf: Int32Array
 }
 
 interface Basket {
@@ -140,7 +141,7 @@ class Rows {
  * lets their I/O through while a bucket is assembled.
  */
 export async function assembleBucket(task: BucketTask, pause?: () => Promise<void>): Promise<AssembledBucket> {
-  return assemble(await readFile(task.file, 'utf8'), task.bucket, task.maxErrors, pause)
+  return assemble(await readFile(task.file, 'utf8'), task.maxErrors, pause)
 }
 
 export default assembleBucket
@@ -148,7 +149,7 @@ export default assembleBucket
 // rows (or baskets) between two pauses: a few milliseconds of work
 const SLICE = 4096
 
-export async function assemble(text: string, bucket: number, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
+export async function assemble(text: string, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
   const baskets = new BasketTable()
   const errors: RowError[] = []
   const skus = new SkuTable()
@@ -253,7 +254,9 @@ export async function assemble(text: string, bucket: number, maxErrors: number, 
   }
   errors.sort((a, b) => a.line - b.line)
   if (errors.length > maxErrors) errors.length = maxErrors
-  return { rows: count, rejected, errors, skus: skus.list, ...(await encode(accepted, rows, skus.list, bucket, pause)) }
+  // the POS API's order: the headers are inserted in it, so that writers take their key locks in one order
+  accepted.sort(byKey)
+  return { rows: count, rejected, errors, skus: skus.list, ...(await encode(accepted, rows, skus.list, pause)) }
 }
 
 /** FNV-1a over the UTF-16 units of s from…to, continuing from `h`. */
@@ -365,7 +368,12 @@ function refusal(b: Basket): string | undefined {
   return undefined
 }
 
-async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], bucket: number, pause: (() => Promise<void>) | undefined) {
+/** By store, then transaction id, as the POS API sorts its baskets (transactions.service.ts). */
+function byKey(a: Basket, b: Basket): number {
+  return a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.txnId < b.txnId ? -1 : a.txnId > b.txnId ? 1 : 0
+}
+
+async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], pause: (() => Promise<void>) | undefined) {
   // each SKU's UTF-8 bytes and JSON text, once
   const skuBytes = skus.map((sku) => Buffer.from(sku, 'utf8'))
   const skuJson = skus.map((sku) => Buffer.from(jsonString(sku), 'utf8'))
@@ -383,16 +391,27 @@ async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], b
   const occurredUs = new Float64Array(accepted.length)
   const firstTuple = new Int32Array(accepted.length + 1)
   const tupleAt = new Int32Array(lineTotal + 1)
-  const headers: string[] = []
-  const stores = new Set<string>()
+  const stores = new Map<string, number>()
   const cards = new Map<string, number>()
+  const storeOf = new Int32Array(accepted.length)
   const cardOf = new Int32Array(accepted.length)
+  const txnIds: string[] = new Array(accepted.length)
+  const lanes: string[] = new Array(accepted.length)
+  const totals = new Float64Array(accepted.length)
+  const hashes: string[] = new Array(accepted.length)
   let o = 0
   let t = 0
   for (let idx = 0; idx < accepted.length; idx++) {
     if (pause && idx % (SLICE >> 5) === (SLICE >> 5) - 1) await pause()
     const b = accepted[idx]!
-    stores.add(b.storeId)
+    let st = stores.get(b.storeId)
+    if (st === undefined) {
+      st = stores.size
+      stores.set(b.storeId, st)
+    }
+    storeOf[idx] = st
+    txnIds[idx] = b.txnId
+    lanes[idx] = b.lane
     if (b.card === '') cardOf[idx] = -1
     else {
       let c = cards.get(b.card)
@@ -455,17 +474,21 @@ async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], b
     occurredUs[idx] = us
     if (j + 5 > json.length) json = grow(json, j, 5)
     j += json.write('],[]]', j, 'latin1')
-    const hash = digest('sha256', json.subarray(0, j), 'base64url').slice(0, 32)
-    headers.push(`${bucket}\t${idx}\t${copyText(b.storeId)}\t${copyText(b.txnId)}\t${copyText(b.lane)}\t${copyText(card)}\t${us}\t${b.count}\t${total}\t${hash}\n`)
+    hashes[idx] = digest('sha256', json.subarray(0, j), 'base64url').slice(0, 32)
+    totals[idx] = total
   }
   firstTuple[accepted.length] = t
   tupleAt[t] = o
   return {
     baskets: accepted.length,
-    headers: headers.join(''),
-    stores: [...stores],
-    cards: [...cards.keys()],
+    storeOf,
+    txnIds,
+    lanes,
     cardOf,
+    totals,
+    hashes,
+    stores: [...stores.keys()],
+    cards: [...cards.keys()],
     lineCounts,
     occurredUs,
     firstTuple,
@@ -566,3 +589,56 @@ export function setBasketIds(a: AssembledBucket, lines: Buffer, idx: number, hou
   return [a.tupleAt[a.firstTuple[idx]!]!, a.tupleAt[a.firstTuple[idx + 1]!]!]
 }
 
+
+const IMPORT = Buffer.from('import')
+
+/**
+ * The bucket's headers as binary COPY data for pos_transaction (HEADER_COPY's columns: id,
+ * household_id, store_id, pos_transaction_id, lane, card_number, occurred_at, line_count,
+ * total_cents, content_hash, source), in the bucket's order (by key), with the ids and households given.
+ */
+export function headerTuples(a: AssembledBucket, ids: readonly number[], households: readonly number[]): Buffer {
+  const stores = a.stores.map((s) => Buffer.from(s, 'utf8'))
+  const cards = a.cards.map((c) => Buffer.from(c, 'utf8'))
+  let size = COPY_BINARY_HEADER.length + COPY_BINARY_TRAILER.length
+  for (let i = 0; i < a.baskets; i++) {
+    const card = a.cardOf[i]!
+    size += 128 + stores[a.storeOf[i]!]!.length + 3 * a.txnIds[i]!.length + 3 * a.lanes[i]!.length + (card === -1 ? 0 : cards[card]!.length)
+  }
+  const buf = Buffer.allocUnsafe(size)
+  let o = COPY_BINARY_HEADER.copy(buf, 0)
+  const int8 = (v: number) => {
+    const hi = Math.floor(v / TWO_32)
+    o = buf.writeInt32BE(8, o)
+    o = buf.writeInt32BE(hi, o)
+    o = buf.writeUInt32BE(v - hi * TWO_32, o)
+  }
+  const bytes = (b: Uint8Array) => {
+    o = buf.writeInt32BE(b.length, o)
+    o += copyBytes(b, buf, o)
+  }
+  const text = (s: string) => {
+    const n = buf.write(s, o + 4, 'utf8')
+    o = buf.writeInt32BE(n, o) + n
+  }
+  for (let i = 0; i < a.baskets; i++) {
+    o = buf.writeInt16BE(11, o)
+    int8(ids[i]!)
+    int8(households[i]!)
+    bytes(stores[a.storeOf[i]!]!)
+    text(a.txnIds[i]!)
+    if (a.lanes[i] === '') o = buf.writeInt32BE(-1, o)
+    else text(a.lanes[i]!)
+    const card = a.cardOf[i]!
+    if (card === -1) o = buf.writeInt32BE(-1, o)
+    else bytes(cards[card]!)
+    int8(a.occurredUs[i]! - PG_EPOCH_US)
+    o = buf.writeInt32BE(4, o)
+    o = buf.writeInt32BE(a.lineCounts[i]!, o)
+    int8(a.totals[i]!)
+    text(a.hashes[i]!)
+    bytes(IMPORT)
+  }
+  o += COPY_BINARY_TRAILER.copy(buf, o)
+  return buf.subarray(0, o)
+}

@@ -7,8 +7,26 @@ import type { DB } from '../../db/schema.ts'
 // import_basket  one row per basket to write (assembled in Node, transactions-bucket.ts): its bucket,
 //                its index in the bucket, its header and, once written, its id and household
 
-/** COPY of transactions-bucket.ts's header rows. */
+/** COPY of a bucket's header rows into the staging (transactions.import.ts, stagingRows). */
 export const BASKET_COPY = 'COPY import_basket (bucket, idx, store_id, txn_id, lane, card, occurred_us, line_count, total_cents, content_hash) FROM STDIN'
+
+/**
+ * COPY of a bucket's headers straight into pos_transaction (transactions-bucket.ts, headerTuples),
+ * ids reserved first (reserveTransactionIds). A basket already stored makes it fail on the primary
+ * key (unique_violation): nothing of it is written, and the caller falls back to insertBucketHeaders.
+ */
+export const HEADER_COPY =
+  'COPY pos_transaction (id, household_id, store_id, pos_transaction_id, lane, card_number, occurred_at, line_count, total_cents, content_hash, source) FROM STDIN (FORMAT binary)'
+
+/**
+ * Where the statements on stores and cards read a bucket's baskets (store_id, txn_id, card):
+ * the staging table (--strict, whose staging holds every bucket), or arrays, one entry per basket.
+ */
+export type BasketSource = RawBuilder<unknown>
+export const stagedBaskets: BasketSource = sql`import_basket b`
+export function listedBaskets(storeIds: readonly string[], txnIds: readonly string[], cards: readonly string[]): BasketSource {
+  return sql`unnest(${storeIds}::text[], ${txnIds}::text[], ${cards}::text[]) AS b(store_id, txn_id, card)`
+}
 
 export async function createStaging(db: Kysely<DB>): Promise<void> {
   await dropStaging(db)
@@ -41,12 +59,12 @@ export async function ensureLinePartition(db: Kysely<DB>, month: string): Promis
   await sql`SELECT pantry_ensure_line_partition(${month}::timestamptz)`.execute(db)
 }
 
-/** Unknown stores of the staged baskets become rows. Sorted: concurrent writers lock keys in one order. */
-export async function insertMissingStores(db: Kysely<DB>): Promise<void> {
+/** Unknown stores of the baskets become rows. Sorted: concurrent writers lock keys in one order. */
+export async function insertMissingStores(db: Kysely<DB>, from: BasketSource): Promise<void> {
   await sql`
     INSERT INTO store (id)
     SELECT id FROM (
-      SELECT DISTINCT b.store_id AS id FROM import_basket b
+      SELECT DISTINCT b.store_id AS id FROM ${from}
       WHERE NOT EXISTS (SELECT 1 FROM store s WHERE s.id = b.store_id)) x
     ORDER BY id COLLATE "C" ON CONFLICT DO NOTHING`.execute(db)
 }
@@ -86,15 +104,15 @@ async function insertRacing(db: Kysely<DB>, plainFirst: boolean, insert: (onConf
 const UNIQUE_VIOLATION = '23505'
 
 /**
- * Enrols each unknown card of the staged baskets not stored yet, as the POS API does: a household
+ * Enrols each unknown card of the baskets not stored yet, as the POS API does: a household
  * 'card-<number>' (enrolled at the lane, not opted in) and the card row. Both inserts skip what
  * exists (ON CONFLICT DO NOTHING when a concurrent writer got there first: insertRacing) and the
  * mapping is read afterwards (insertHeaders), so a concurrent enrolment of the same card (another
  * import, the POS API) ends with one household, whoever wins.
  */
-export async function enrollUnknownCards(db: Kysely<DB>, plainFirst = false): Promise<void> {
+export async function enrollUnknownCards(db: Kysely<DB>, from: BasketSource, plainFirst = false): Promise<void> {
   const unknownCards = sql`
-    SELECT DISTINCT b.card FROM import_basket b
+    SELECT DISTINCT b.card FROM ${from}
     WHERE b.card <> '' AND NOT EXISTS (SELECT 1 FROM loyalty_card c WHERE c.card_number = b.card)
       AND NOT EXISTS (SELECT 1 FROM pos_transaction p WHERE p.store_id = b.store_id AND p.pos_transaction_id = b.txn_id)`
   await insertRacing(db, plainFirst, (onConflict) => sql`
@@ -157,4 +175,21 @@ export async function insertedBaskets(db: Kysely<DB>, bucket: number): Promise<{
   const r = await sql<{ idx: number; id: number; household_id: number }>`
     SELECT idx, id, household_id FROM import_basket WHERE bucket = ${bucket} AND id IS NOT NULL`.execute(db)
   return r.rows
+}
+
+/**
+ * `n` ids of pos_transaction's identity, for headers COPYed with their ids (HEADER_COPY): the lines
+ * of a basket need its id before they are written.
+ */
+export async function reserveTransactionIds(trx: Kysely<DB>, n: number): Promise<number[]> {
+  const r = await sql<{ id: number }>`SELECT nextval(pg_get_serial_sequence('pos_transaction', 'id')) AS id FROM generate_series(1, ${n})`.execute(trx)
+  return r.rows.map((row) => row.id)
+}
+
+/** The household of each of `cards` that loyalty_card knows (run after enrollUnknownCards). */
+export async function householdsOfCards(trx: Kysely<DB>, cards: readonly string[]): Promise<Map<string, number>> {
+  if (cards.length === 0) return new Map()
+  const r = await sql<{ card_number: string; household_id: number }>`
+    SELECT card_number, household_id FROM loyalty_card WHERE card_number = ANY(${cards}::text[])`.execute(trx)
+  return new Map(r.rows.map((row) => [row.card_number, row.household_id]))
 }

@@ -14,7 +14,7 @@ import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
 import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
-import { type AssembledBucket, assembleBucket, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, LINE_COPY, setBasketIds } from './transactions-bucket.ts'
+import { type AssembledBucket, assembleBucket, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, headerTuples, LINE_COPY, setBasketIds } from './transactions-bucket.ts'
 import { TRANSACTIONS_HEADER } from './transactions-row.ts'
 import { type BucketFile, splitIntoBuckets } from './transactions-split.ts'
 
@@ -54,9 +54,11 @@ const SEND_BYTES = 1 << 20
  * 2. Assemble, a bucket at a time (in worker threads on more than two cores): rows validated,
  *    grouped into baskets, baskets checked (bad row, disagreeing rows, too many lines), content hash
  *    and totals computed, lines encoded for a binary COPY into transaction_line.
- * 3. Write, a bucket at a time per session: headers staged (COPY) then inserted in key order
- *    (ON CONFLICT DO NOTHING: a basket already stored is a duplicate), and the lines of the baskets
- *    inserted COPYed straight into transaction_line, sorted by its key.
+ * 3. Write, a bucket at a time per session, in one transaction: ids reserved from pos_transaction's
+ *    identity, headers COPYed in key order, lines COPYed straight into transaction_line sorted by
+ *    its key. If a basket was stored already (COPY fails on the key; a file imported again), that
+ *    bucket and the next are written the slower way: headers staged, inserted with ON CONFLICT DO
+ *    NOTHING (a basket already stored is a duplicate), and the lines of those inserted COPYed.
  *    --strict writes nothing until every bucket is assembled and no row was refused, then writes
  *    everything in one transaction.
  */
@@ -136,7 +138,8 @@ interface Written {
 /**
  * Default mode: each session takes the next assembled bucket and writes it: its references
  * (stores, placeholder products, cards; each statement commits at once, so the rows they lock are
- * not held while the lines are written), then one transaction with its headers and its lines.
+ * not held while the lines are written), then one transaction with its headers and its lines
+ * (copyBucket; insertBucket once baskets already stored were met).
  * The months' partitions are created meanwhile on another connection of `db`'s pool (when given):
  * they are only needed by the lines, and on the first bucket they took ~100 ms of its session's time.
  */
@@ -144,6 +147,9 @@ async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], bucket
   const total: Written = { imported: 0, duplicates: 0 }
   const refs = new References()
   let failed = false
+  // a bucket met baskets already stored (a file imported again, or a concurrent import): the next
+  // ones go straight to the insert that skips them
+  let storedSeen = false
   const loop = async (s: Session) => {
     while (!failed) {
       const next = await buckets.next()
@@ -154,15 +160,13 @@ async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], bucket
         const partitions = refs.ensurePartitions(db ?? s.db, a)
         // awaited below; meanwhile a failure must not be an unhandled rejection
         partitions.catch(() => {})
-        await repo.clearStaging(s.db)
-        await copyHeaders(s, a)
-        await refs.insert(s.db, a, true)
+        await refs.insert(s.db, a, () => listedBaskets(a), true)
         await partitions
-        const w = await s.db.transaction().execute(async (trx) => {
-          const inserted = basketsOf(a, await repo.insertBucketHeaders(trx))
-          refs.knownCards(a, inserted)
-          return copyLines(s, a, inserted)
-        })
+        let w = storedSeen ? undefined : await copyBucket(s, a, refs)
+        if (w === undefined) {
+          storedSeen = true
+          w = await insertBucket(s, a, refs)
+        }
         total.imported += w.imported
         total.duplicates += w.duplicates
       }
@@ -182,6 +186,62 @@ async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], bucket
 }
 
 /**
+ * A bucket's headers and lines COPYed in one transaction, the baskets' ids reserved from
+ * pos_transaction's identity first and each card's household read: what COPY costs PostgreSQL,
+ * about a tenth of an INSERT … ON CONFLICT of the same headers. Undefined, with nothing written,
+ * when a basket of the bucket is already stored (COPY stops at its primary key) or a concurrent
+ * writer's locks clash with this one's: insertBucket then skips the stored ones.
+ */
+async function copyBucket(s: Session, a: AssembledBucket, refs: References): Promise<Written | undefined> {
+  try {
+    return await s.db.transaction().execute(async (trx) => {
+      const ids = await repo.reserveTransactionIds(trx, a.baskets)
+      const households = await repo.householdsOfCards(trx, a.cards)
+      const inserted = ids.map((id, idx) => {
+        const c = a.cardOf[idx]!
+        return { idx, id, household_id: c === -1 ? 0 : (households.get(a.cards[c]!) ?? 0) }
+      })
+      const copy = s.copyIn(repo.HEADER_COPY)
+      await copy.write(headerTuples(a, ids, inserted.map((b) => b.household_id)))
+      await copy.end()
+      refs.knownCards(a, inserted)
+      return copyLines(s, a, inserted)
+    })
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined
+    throw err
+  }
+}
+
+const UNIQUE_VIOLATION = '23505'
+const DEADLOCK_DETECTED = '40P01'
+
+/**
+ * A bucket's headers staged, then inserted with ON CONFLICT DO NOTHING (a basket already stored,
+ * or stored meanwhile by another import, is a duplicate), and the lines of those inserted COPYed,
+ * in one transaction.
+ */
+async function insertBucket(s: Session, a: AssembledBucket, refs: References): Promise<Written> {
+  await repo.clearStaging(s.db)
+  await copyStaging(s, a, 0)
+  return s.db.transaction().execute(async (trx) => {
+    const inserted = basketsOf(a, await repo.insertBucketHeaders(trx))
+    refs.knownCards(a, inserted)
+    return copyLines(s, a, inserted)
+  })
+}
+
+/** The bucket's baskets for the statements on stores and cards: store, transaction id and card ('' for none) of each. */
+function listedBaskets(a: AssembledBucket) {
+  return repo.listedBaskets(
+    Array.from(a.storeOf, (st) => a.stores[st]!),
+    a.txnIds,
+    Array.from(a.cardOf, (c) => (c === -1 ? '' : a.cards[c]!)),
+  )
+}
+
+/**
  * --strict: one session and one transaction, committed only when no row was refused. The headers of
  * every bucket are staged first and each bucket's lines wait in a file, so that the references and
  * the headers are then written in one global key order (two imports cannot deadlock).
@@ -195,7 +255,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
     const { task, bucket: a } = next.value
     tally.add(a)
     if (a.baskets > 0) {
-      await copyHeaders(s, a)
+      await copyStaging(s, a, task.bucket)
       if (tally.rejected === 0) {
         for (const sku of a.skus) skus.add(sku)
         for (const m of monthsOf(a)) months.add(m)
@@ -211,7 +271,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
   for (const m of [...months].sort()) await repo.ensureLinePartition(s.db, m)
   const total: Written = { imported: 0, duplicates: 0 }
   await s.db.transaction().execute(async (trx) => {
-    await refs.insert(trx, { skus: [...skus] })
+    await refs.insert(trx, { skus: [...skus] }, () => repo.stagedBaskets)
     await repo.insertHeaders(trx)
     for (const [i, { bucket, file }] of spilled.entries()) {
       const a = deserialize(await readFile(file)) as AssembledBucket
@@ -238,11 +298,17 @@ class References {
   private readonly months = new Map<string, Promise<void>>()
 
   /**
-   * `stores` and `cards`: those of the staged baskets, when known (else the statements always run).
-   * `plainFirst`: each statement commits at once (not in a transaction), so a plain INSERT that
-   * fails on a unique key can be run again with ON CONFLICT (repo.insertMissingProducts).
+   * `stores` and `cards`: those of the baskets, when known (else the statements always run), which
+   * `baskets` gives the statements. `plainFirst`: each statement commits at once (not in a
+   * transaction), so a plain INSERT that fails on a unique key can be run again with ON CONFLICT
+   * (repo.insertMissingProducts).
    */
-  async insert(db: Kysely<DB>, a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] }, plainFirst = false): Promise<void> {
+  async insert(
+    db: Kysely<DB>,
+    a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] },
+    baskets: () => repo.BasketSource,
+    plainFirst = false,
+  ): Promise<void> {
     const fresh: string[] = []
     const others = new Set<Promise<void>>()
     for (const sku of a.skus) {
@@ -257,7 +323,7 @@ class References {
     if (this.skus.size < SKUS_KEPT) for (const sku of fresh) this.skus.set(sku, mine)
     try {
       if (!a.stores?.every((id) => this.stores.has(id))) {
-        await repo.insertMissingStores(db)
+        await repo.insertMissingStores(db, baskets())
         if (this.stores.size < KEYS_KEPT) for (const id of a.stores ?? []) this.stores.add(id)
       }
       await repo.insertMissingProducts(db, fresh, plainFirst)
@@ -266,7 +332,7 @@ class References {
       settle(err)
       throw err
     }
-    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db, plainFirst)
+    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db, baskets(), plainFirst)
     // the placeholders that another session is inserting: there before this bucket counts as written
     for (const p of others) await p
   }
@@ -297,24 +363,13 @@ class References {
 
 /**
  * The baskets of `a` that `rows` (inserted headers: key, id, household) name, by their index in the
- * bucket: matched on their keys as written in the bucket's header rows (COPY text: copyText is
- * one-to-one, so the escaped pair is a key).
+ * bucket (NUL separates the key's two parts: PostgreSQL's text cannot hold one).
  */
 function basketsOf(a: AssembledBucket, rows: readonly { store_id: string; pos_transaction_id: string; id: number; household_id: number }[]) {
   const idxOf = new Map<string, number>()
-  const h = a.headers
-  for (let start = 0; start < h.length; ) {
-    const end = h.indexOf('\n', start)
-    // bucket \t idx \t store_id \t txn_id \t …
-    const t1 = h.indexOf('\t', start)
-    const t2 = h.indexOf('\t', t1 + 1)
-    const t3 = h.indexOf('\t', t2 + 1)
-    const t4 = h.indexOf('\t', t3 + 1)
-    idxOf.set(h.slice(t2 + 1, t4), Number(h.slice(t1 + 1, t2)))
-    start = end + 1
-  }
+  for (let i = 0; i < a.baskets; i++) idxOf.set(`${a.stores[a.storeOf[i]!]}\0${a.txnIds[i]}`, i)
   return rows.map((r) => {
-    const idx = idxOf.get(`${copyText(r.store_id)}\t${copyText(r.pos_transaction_id)}`)
+    const idx = idxOf.get(`${r.store_id}\0${r.pos_transaction_id}`)
     if (idx === undefined) throw new Error(`inserted basket ${r.pos_transaction_id} of store ${r.store_id} is not in the bucket`)
     return { idx, id: r.id, household_id: r.household_id }
   })
@@ -334,10 +389,22 @@ function monthsOf(a: AssembledBucket): string[] {
   return [...months].sort()
 }
 
-async function copyHeaders(s: Session, a: AssembledBucket): Promise<void> {
+/** The bucket's headers into the staging, marked with `bucket`. */
+async function copyStaging(s: Session, a: AssembledBucket, bucket: number): Promise<void> {
   const copy = s.copyIn(repo.BASKET_COPY)
-  await copy.write(a.headers)
+  await copy.write(stagingRows(a, bucket))
   await copy.end()
+}
+
+/** COPY text of import_basket: bucket, idx, store_id, txn_id, lane, card, occurred_us, line_count, total_cents, content_hash. */
+function stagingRows(a: AssembledBucket, bucket: number): string {
+  let out = ''
+  for (let i = 0; i < a.baskets; i++) {
+    const c = a.cardOf[i]!
+    const card = c === -1 ? '' : a.cards[c]!
+    out += `${bucket}\t${i}\t${copyText(a.stores[a.storeOf[i]!]!)}\t${copyText(a.txnIds[i]!)}\t${copyText(a.lanes[i]!)}\t${copyText(card)}\t${a.occurredUs[i]}\t${a.lineCounts[i]}\t${a.totals[i]}\t${a.hashes[i]}\n`
+  }
+  return out
 }
 
 /**
