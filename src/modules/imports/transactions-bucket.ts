@@ -2,7 +2,7 @@ import { hash as digest } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
-import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges } from './transactions-row.ts'
+import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges, type TxnRanges } from './transactions-row.ts'
 
 // Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
 // on two cores or for a small file). A bucket holds every row of the baskets whose key hashes to it
@@ -60,6 +60,13 @@ export interface AssembledBucket {
   /** Per basket: its total in cents and its content hash (the POS API's). */
   readonly totals: Float64Array
   readonly hashes: string[]
+  /**
+   * The headers as binary COPY tuples of pos_transaction (HEADER_COPY in the repository), basket
+   * after basket, their id and household_id blank (setHeaderIds); `headerAt`: where each starts
+   * (one more entry: the end).
+   */
+  readonly headers: Uint8Array
+  readonly headerAt: Int32Array
   /** Per basket: its lines, its time (µs since 1970) and where its tuples start in `tupleAt` (one more entry at the end). */
   readonly lineCounts: Int32Array
   readonly occurredUs: Float64Array
@@ -148,115 +155,161 @@ export default assembleBucket
 
 // rows (or baskets) between two pauses: a few milliseconds of work
 const SLICE = 4096
+const BASKET_SLICE = SLICE >> 5
+
+// The work is done by functions called once per row (readRow) and once per basket (encodeBasket)
+// from small loops that pause: V8 then optimizes each of them once, as a function, with the type
+// feedback of every path taken so far. Hot loops inside one long function (as before) were compiled
+// on the stack (OSR) before their later code had ever run, and recompiled after each deoptimization
+// there: at 300,000 rows that compilation took a third of the import's CPU.
 
 export async function assemble(text: string, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
-  const baskets = new BasketTable()
-  const errors: RowError[] = []
-  const skus = new SkuTable()
-  const rows = new Rows()
-  let count = 0
-  let rejected = 0
-  const at = new Int32Array(10)
-  const f = emptyRanges()
-  const mayHaveNul = text.indexOf('\0') !== -1
-  for (let pos = 0; pos < text.length; ) {
-    if (pause && count % SLICE === SLICE - 1) await pause()
-    let nl = text.indexOf('\n', pos)
-    if (nl === -1) nl = text.length
-    let i = pos
-    let line = 0
-    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) line = line * 10 + (c - 48)
-    count++
-    let refused: string | undefined
-    let storeId: string | undefined
-    let txnId: string | undefined
-    // the string the ranges in `f` are of
-    let src = text
-    // the usual row: a line without quotes and with its 9 fields, parsed where it lies
-    let fields = 0
-    if (text.charCodeAt(i) === 44) {
-      at[0] = i + 1
-      for (let c = i; fields < 9; fields++) {
-        c = text.indexOf(',', c + 1)
-        if (c === -1 || c > nl) break
-        at[fields + 1] = c + 1
-      }
+  const st = new Assembly(text)
+  for (let pos = 0, n = 0; pos < text.length; n++) {
+    if (pause && n === SLICE) {
+      n = 0
+      await pause()
     }
-    if (fields === 8) {
-      at[9] = nl + 1
-      refused = parseTxnRanges(text, at, f, mayHaveNul)
-      if (refused !== undefined) {
-        storeId = text.slice(at[1]!, at[2]! - 1).trim()
-        txnId = text.slice(at[0]!, at[1]! - 1).trim()
-      }
-    } else {
-      const values = text.charCodeAt(i) === 44 ? splitPlain(text, i + 1, nl) : (JSON.parse(text.slice(i + 1, nl)) as string[])
-      const parsed = parseTxnLine(values)
-      if (typeof parsed === 'string') {
-        refused = parsed
-        storeId = values[1]?.trim()
-        txnId = values[0]?.trim()
-      } else {
-        // a rare row (quotes, or a comma short): its text values one after the other, as ranges
-        src = parsed.txnId + parsed.storeId + parsed.lane + parsed.card + parsed.sku
-        f.txnFrom = 0
-        f.txnTo = f.storeFrom = parsed.txnId.length
-        f.storeTo = f.laneFrom = f.storeFrom + parsed.storeId.length
-        f.laneTo = f.cardFrom = f.laneFrom + parsed.lane.length
-        f.cardTo = f.skuFrom = f.cardFrom + parsed.card.length
-        f.skuTo = src.length
-        f.occurredAtMicros = parsed.occurredAtMicros
-        f.quantityMilli = parsed.quantityMilli
-        f.unitPriceCents = parsed.unitPriceCents
-        f.discountCents = parsed.discountCents
-      }
-    }
-    pos = nl + 1
-    if (refused !== undefined) {
-      rejected++
-      errors.push({ line, reason: refused })
-      // a refused row refuses its basket, when it names a plausible one
-      if (storeId && txnId && storeId.length <= 64 && txnId.length <= 128) {
-        const b = baskets.get(storeId, 0, storeId.length, txnId, 0, txnId.length)
-        if (line < b.badLine) b.badLine = line
-      }
-      continue
-    }
-    const sku = skus.index(src, f.skuFrom, f.skuTo)
-    const r = rows.add(line, sku, f.quantityMilli, f.unitPriceCents, f.discountCents)
-    const b = baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
-    if (b.count === 0) {
-      b.lane = src.slice(f.laneFrom, f.laneTo)
-      b.card = src.slice(f.cardFrom, f.cardTo)
-      b.occurredUs = f.occurredAtMicros
-      b.first = r
-    } else {
-      // compared in place with the basket's first row: no string for the rows that agree
-      if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
-      if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
-      if (f.occurredAtMicros !== b.occurredUs) b.timeDiffers = true
-      rows.next[b.last] = r
-    }
-    b.last = r
-    b.count++
+    pos = readRow(st, pos)
   }
+  const accepted = decide(st)
+  const errors = st.errors
+  errors.sort((a, b) => a.line - b.line)
+  if (errors.length > maxErrors) errors.length = maxErrors
+  // the POS API's order: the headers are inserted in it, so that writers take their key locks in one order
+  accepted.sort(byKey)
+  const enc = new Encoding(accepted, st.rows, st.skus.list)
+  for (let idx = 0; idx < accepted.length; idx++) {
+    if (pause && idx % BASKET_SLICE === BASKET_SLICE - 1) await pause()
+    encodeBasket(enc, accepted[idx]!, idx)
+  }
+  return { rows: st.count, rejected: st.rejected, errors, skus: st.skus.list, ...enc.result() }
+}
 
+/** A bucket being read: its rows, baskets and SKUs so far, and the scratch space of readRow. */
+class Assembly {
+  readonly text: string
+  readonly mayHaveNul: boolean
+  readonly baskets = new BasketTable()
+  readonly skus = new SkuTable()
+  readonly rows = new Rows()
+  readonly errors: RowError[] = []
+  count = 0
+  rejected = 0
+  /** Where each of a row's fields starts (and one more: past its end). */
+  readonly at = new Int32Array(10)
+  readonly f = emptyRanges()
+
+  constructor(text: string) {
+    this.text = text
+    this.mayHaveNul = text.indexOf('\0') !== -1
+  }
+}
+
+/** Reads the bucket's row at `pos` (validated, added to its basket, or refused); returns where the next one starts. */
+function readRow(st: Assembly, pos: number): number {
+  const text = st.text
+  let nl = text.indexOf('\n', pos)
+  if (nl === -1) nl = text.length
+  let i = pos
+  let line = 0
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) line = line * 10 + (c - 48)
+  st.count++
+  // the usual row: a line without quotes and with its 9 fields, parsed where it lies
+  const at = st.at
+  let fields = 0
+  if (text.charCodeAt(i) === 44) {
+    at[0] = i + 1
+    for (let c = i; fields < 9; fields++) {
+      c = text.indexOf(',', c + 1)
+      if (c === -1 || c > nl) break
+      at[fields + 1] = c + 1
+    }
+  }
+  if (fields !== 8) {
+    readRareRow(st, line, text.charCodeAt(i) === 44 ? splitPlain(text, i + 1, nl) : (JSON.parse(text.slice(i + 1, nl)) as string[]))
+    return nl + 1
+  }
+  at[9] = nl + 1
+  const f = st.f
+  const refused = parseTxnRanges(text, at, f, st.mayHaveNul)
+  if (refused !== undefined) refuse(st, line, refused, text.slice(at[1]!, at[2]! - 1).trim(), text.slice(at[0]!, at[1]! - 1).trim())
+  else addRow(st, line, text, f)
+  return nl + 1
+}
+
+/** A row with quotes, or a comma short or more: parsed from its values (rare). */
+function readRareRow(st: Assembly, line: number, values: string[]): void {
+  const parsed = parseTxnLine(values)
+  if (typeof parsed === 'string') {
+    refuse(st, line, parsed, values[1]?.trim(), values[0]?.trim())
+    return
+  }
+  // its text values one after the other, as ranges
+  const src = parsed.txnId + parsed.storeId + parsed.lane + parsed.card + parsed.sku
+  const f = emptyRanges()
+  f.txnFrom = 0
+  f.txnTo = f.storeFrom = parsed.txnId.length
+  f.storeTo = f.laneFrom = f.storeFrom + parsed.storeId.length
+  f.laneTo = f.cardFrom = f.laneFrom + parsed.lane.length
+  f.cardTo = f.skuFrom = f.cardFrom + parsed.card.length
+  f.skuTo = src.length
+  f.occurredAtMicros = parsed.occurredAtMicros
+  f.quantityMilli = parsed.quantityMilli
+  f.unitPriceCents = parsed.unitPriceCents
+  f.discountCents = parsed.discountCents
+  addRow(st, line, src, f)
+}
+
+/** A good row, its text values ranges of `src`: into its basket. */
+function addRow(st: Assembly, line: number, src: string, f: TxnRanges): void {
+  const sku = st.skus.index(src, f.skuFrom, f.skuTo)
+  const rows = st.rows
+  const r = rows.add(line, sku, f.quantityMilli, f.unitPriceCents, f.discountCents)
+  const b = st.baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
+  if (b.count === 0) {
+    b.lane = src.slice(f.laneFrom, f.laneTo)
+    b.card = src.slice(f.cardFrom, f.cardTo)
+    b.occurredUs = f.occurredAtMicros
+    b.first = r
+  } else {
+    // compared in place with the basket's first row: no string for the rows that agree
+    if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
+    if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
+    if (f.occurredAtMicros !== b.occurredUs) b.timeDiffers = true
+    rows.next[b.last] = r
+  }
+  b.last = r
+  b.count++
+}
+
+/** A refused row: reported, and its basket refused, when it names a plausible one. */
+function refuse(st: Assembly, line: number, reason: string, storeId: string | undefined, txnId: string | undefined): void {
+  st.rejected++
+  st.errors.push({ line, reason })
+  if (storeId && txnId && storeId.length <= 64 && txnId.length <= 128) {
+    const b = st.baskets.get(storeId, 0, storeId.length, txnId, 0, txnId.length)
+    if (line < b.badLine) b.badLine = line
+  }
+}
+
+/** The baskets to write; the rows of the others are refused (reported with their basket's reason). */
+function decide(st: Assembly): Basket[] {
   const accepted: Basket[] = []
-  for (const b of baskets.list) {
+  const list = st.baskets.list
+  const rows = st.rows
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!
     if (b.count === 0) continue
     const reason = refusal(b)
     if (reason === undefined) {
       accepted.push(b)
       continue
     }
-    rejected += b.count
-    for (let r = b.first; r !== -1; r = rows.next[r]!) errors.push({ line: rows.line[r]!, reason })
+    st.rejected += b.count
+    for (let r = b.first; r !== -1; r = rows.next[r]!) st.errors.push({ line: rows.line[r]!, reason })
   }
-  errors.sort((a, b) => a.line - b.line)
-  if (errors.length > maxErrors) errors.length = maxErrors
-  // the POS API's order: the headers are inserted in it, so that writers take their key locks in one order
-  accepted.sort(byKey)
-  return { rows: count, rejected, errors, skus: skus.list, ...(await encode(accepted, rows, skus.list, pause)) }
+  return accepted
 }
 
 /** FNV-1a over the UTF-16 units of s from…to, continuing from `h`. */
@@ -343,7 +396,9 @@ class BasketTable extends RangeTable {
       badLine: Infinity,
       lane: '',
       card: '',
-      occurredUs: 0,
+      // a double from the start (NaN, not 0): a field that starts as a small integer and then
+      // holds a double changes the objects' hidden class, and V8 drops the code optimized for it
+      occurredUs: Number.NaN,
       laneDiffers: false,
       cardDiffers: false,
       timeDiffers: false,
@@ -373,134 +428,248 @@ function byKey(a: Basket, b: Basket): number {
   return a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.txnId < b.txnId ? -1 : a.txnId > b.txnId ? 1 : 0
 }
 
-async function encode(accepted: Basket[], rows: Rows, skus: readonly string[], pause: (() => Promise<void>) | undefined) {
-  // each SKU's UTF-8 bytes and JSON text, once
-  const skuBytes = skus.map((sku) => Buffer.from(sku, 'utf8'))
-  const skuJson = skus.map((sku) => Buffer.from(jsonString(sku), 'utf8'))
-  // the JSON the POS API hashes, written as bytes (no string per item)
-  let json: Buffer = Buffer.allocUnsafe(1 << 16)
-  let lineTotal = 0
-  let size = 0
-  for (const b of accepted) {
-    lineTotal += b.count
-    for (let r = b.first; r !== -1; r = rows.next[r]!) size += 84 + skuBytes[rows.sku[r]!]!.length
+/** A bucket's baskets being encoded (encodeBasket), one after the other, into arrays sized beforehand. */
+class Encoding {
+  readonly rows: Rows
+  /**
+   * Each SKU's UTF-8 bytes and JSON text, once, back to back in one buffer each (SKU i from
+   * skuAt[i] to skuAt[i + 1]): typed arrays only, no array of small Buffers, whose element loads
+   * V8's optimized code kept deoptimizing on.
+   */
+  readonly skuBytes: Buffer
+  readonly skuAt: Int32Array
+  readonly skuJson: Buffer
+  readonly skuJsonAt: Int32Array
+  /** The JSON the POS API hashes, written as bytes (no string per item): room for the longest basket. */
+  readonly json: Buffer
+  readonly buf: Buffer
+  readonly view: DataView
+  readonly lineCounts: Int32Array
+  readonly occurredUs: Float64Array
+  readonly firstTuple: Int32Array
+  readonly tupleAt: Int32Array
+  readonly stores = new Map<string, number>()
+  readonly cards = new Map<string, number>()
+  readonly storeOf: Int32Array
+  readonly cardOf: Int32Array
+  readonly txnIds: string[]
+  readonly lanes: string[]
+  readonly totals: Float64Array
+  readonly hashes: string[]
+  readonly headers: Buffer
+  readonly headerView: DataView
+  readonly headerAt: Int32Array
+  /** Bytes of `buf`, tuples and bytes of `headers` written so far. */
+  readonly at = new Int32Array(3)
+
+  constructor(accepted: readonly Basket[], rows: Rows, skus: readonly string[]) {
+    this.rows = rows
+    const texts = skuTexts(skus)
+    this.skuBytes = texts.bytes
+    this.skuAt = texts.at
+    this.skuJson = texts.json
+    this.skuJsonAt = texts.jsonAt
+    const { lineTotal, size, longest, headerSize } = measure(accepted, rows, texts)
+    const n = accepted.length
+    this.json = Buffer.allocUnsafe(longest + 64)
+    this.buf = Buffer.allocUnsafe(size)
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    this.lineCounts = new Int32Array(n)
+    this.occurredUs = new Float64Array(n)
+    this.firstTuple = new Int32Array(n + 1)
+    this.tupleAt = new Int32Array(lineTotal + 1)
+    this.storeOf = new Int32Array(n)
+    this.cardOf = new Int32Array(n)
+    this.txnIds = new Array<string>(n)
+    this.lanes = new Array<string>(n)
+    this.totals = new Float64Array(n)
+    this.hashes = new Array<string>(n)
+    this.headers = Buffer.allocUnsafe(headerSize)
+    this.headerView = new DataView(this.headers.buffer, this.headers.byteOffset, this.headers.byteLength)
+    this.headerAt = new Int32Array(n + 1)
   }
-  const buf = Buffer.allocUnsafe(size)
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const lineCounts = new Int32Array(accepted.length)
-  const occurredUs = new Float64Array(accepted.length)
-  const firstTuple = new Int32Array(accepted.length + 1)
-  const tupleAt = new Int32Array(lineTotal + 1)
-  const stores = new Map<string, number>()
-  const cards = new Map<string, number>()
-  const storeOf = new Int32Array(accepted.length)
-  const cardOf = new Int32Array(accepted.length)
-  const txnIds: string[] = new Array(accepted.length)
-  const lanes: string[] = new Array(accepted.length)
-  const totals = new Float64Array(accepted.length)
-  const hashes: string[] = new Array(accepted.length)
-  let o = 0
-  let t = 0
-  for (let idx = 0; idx < accepted.length; idx++) {
-    if (pause && idx % (SLICE >> 5) === (SLICE >> 5) - 1) await pause()
-    const b = accepted[idx]!
-    let st = stores.get(b.storeId)
-    if (st === undefined) {
-      st = stores.size
-      stores.set(b.storeId, st)
+
+  result() {
+    const n = this.lineCounts.length
+    const [o, t, h] = this.at
+    this.firstTuple[n] = t!
+    this.tupleAt[t!] = o!
+    this.headerAt[n] = h!
+    return {
+      baskets: n,
+      storeOf: this.storeOf,
+      txnIds: this.txnIds,
+      lanes: this.lanes,
+      cardOf: this.cardOf,
+      totals: this.totals,
+      hashes: this.hashes,
+      headers: new Uint8Array(this.headers.buffer, this.headers.byteOffset, h!),
+      headerAt: this.headerAt,
+      stores: [...this.stores.keys()],
+      cards: [...this.cards.keys()],
+      lineCounts: this.lineCounts,
+      occurredUs: this.occurredUs,
+      firstTuple: this.firstTuple,
+      tupleAt: this.tupleAt,
+      lines: new Uint8Array(this.buf.buffer, this.buf.byteOffset, o!),
     }
-    storeOf[idx] = st
-    txnIds[idx] = b.txnId
-    lanes[idx] = b.lane
-    if (b.card === '') cardOf[idx] = -1
-    else {
-      let c = cards.get(b.card)
-      if (c === undefined) {
-        c = cards.size
-        cards.set(b.card, c)
-      }
-      cardOf[idx] = c
-    }
-    const us = b.occurredUs
-    const pgUs = us - PG_EPOCH_US
-    const tsHi = Math.floor(pgUs / TWO_32)
-    const tsLo = pgUs - tsHi * TWO_32
-    let total = 0
-    firstTuple[idx] = t
-    let lineNo = 0
-    const card = b.card
-    let j = json.write(`[${JSON.stringify(b.lane)},${card === '' ? 'null' : JSON.stringify(card)},${Math.floor(us / 1000)},[`, 0, 'utf8')
-    for (let r = b.first; r !== -1; r = rows.next[r]!) {
-      const sku = rows.sku[r]!
-      const milli = rows.milli[r]!
-      const price = rows.price[r]!
-      const discount = rows.discount[r]!
-      total += lineTotalCents(milli, price, discount)
-      // the item as the POS API's content hash sees it (lineJson): [sku, quantity, unit price, discount]
-      const name = skuJson[sku]!
-      if (j + name.length + 64 > json.length) json = grow(json, j, name.length + 64)
-      if (lineNo !== 0) json[j++] = 44
-      json[j++] = 91
-      j += copyBytes(name, json, j)
-      json[j++] = 44
-      j = writeQuantity(json, j, milli)
-      json[j++] = 44
-      j = writeInteger(json, j, price)
-      json[j++] = 44
-      j = writeInteger(json, j, discount)
-      json[j++] = 93
-      lineNo++
-      tupleAt[t++] = o
-      view.setInt16(o, 8)
-      // household_id and transaction_id: filled in by setBasketIds
-      view.setInt32(o + 2, 8)
-      view.setInt32(o + 14, 8)
-      view.setInt32(o + 26, 8)
-      view.setInt32(o + 30, tsHi)
-      view.setUint32(o + 34, tsLo)
-      view.setInt32(o + 38, 2)
-      view.setInt16(o + 42, lineNo)
-      const bytes = skuBytes[sku]!
-      view.setInt32(o + 44, bytes.length)
-      copyBytes(bytes, buf, o + 48)
-      o = writeNumeric(view, o + 48 + bytes.length, milli)
-      view.setInt32(o, 4)
-      view.setInt32(o + 4, price)
-      view.setInt32(o + 8, 4)
-      view.setInt32(o + 12, discount)
-      o += 16
-    }
-    lineCounts[idx] = b.count
-    occurredUs[idx] = us
-    if (j + 5 > json.length) json = grow(json, j, 5)
-    j += json.write('],[]]', j, 'latin1')
-    hashes[idx] = digest('sha256', json.subarray(0, j), 'base64url').slice(0, 32)
-    totals[idx] = total
-  }
-  firstTuple[accepted.length] = t
-  tupleAt[t] = o
-  return {
-    baskets: accepted.length,
-    storeOf,
-    txnIds,
-    lanes,
-    cardOf,
-    totals,
-    hashes,
-    stores: [...stores.keys()],
-    cards: [...cards.keys()],
-    lineCounts,
-    occurredUs,
-    firstTuple,
-    tupleAt,
-    lines: new Uint8Array(buf.buffer, buf.byteOffset, o),
   }
 }
 
-function grow(buf: Buffer, used: number, more: number): Buffer {
-  const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, used + more))
-  buf.copy(bigger, 0, 0, used)
-  return bigger
+/** Each SKU's UTF-8 bytes and JSON text, back to back (see Encoding). */
+function skuTexts(skus: readonly string[]) {
+  let room = 0
+  for (let i = 0; i < skus.length; i++) room += skus[i]!.length
+  const bytes = Buffer.allocUnsafe(3 * room)
+  const at = new Int32Array(skus.length + 1)
+  const json = Buffer.allocUnsafe(6 * room + 2 * skus.length)
+  const jsonAt = new Int32Array(skus.length + 1)
+  for (let i = 0, o = 0, j = 0; i < skus.length; i++) {
+    o += bytes.write(skus[i]!, o, 'utf8')
+    j += json.write(jsonString(skus[i]!), j, 'utf8')
+    at[i + 1] = o
+    jsonAt[i + 1] = j
+  }
+  return { bytes, at, json, jsonAt }
+}
+
+/** Room the baskets' encodings need (bounds, never short). */
+function measure(accepted: readonly Basket[], rows: Rows, texts: { at: Int32Array; jsonAt: Int32Array }) {
+  const { at, jsonAt } = texts
+  let lineTotal = 0
+  let size = 0
+  let longest = 0
+  let headerSize = 0
+  for (let i = 0; i < accepted.length; i++) {
+    const b = accepted[i]!
+    lineTotal += b.count
+    headerSize += 160 + 3 * (b.storeId.length + b.txnId.length + b.lane.length + b.card.length)
+    let json = 0
+    for (let r = b.first; r !== -1; r = rows.next[r]!) {
+      const sku = rows.sku[r]!
+      size += 84 + at[sku + 1]! - at[sku]!
+      json += 64 + jsonAt[sku + 1]! - jsonAt[sku]!
+    }
+    longest = Math.max(longest, json + 6 * (b.lane.length + b.card.length))
+  }
+  return { lineTotal, size, longest, headerSize }
+}
+
+/** Basket `idx` of the bucket: its header values, content hash and total, and its lines as binary tuples. */
+function encodeBasket(e: Encoding, b: Basket, idx: number): void {
+  let st = e.stores.get(b.storeId)
+  if (st === undefined) {
+    st = e.stores.size
+    e.stores.set(b.storeId, st)
+  }
+  e.storeOf[idx] = st
+  e.txnIds[idx] = b.txnId
+  e.lanes[idx] = b.lane
+  const card = b.card
+  if (card === '') e.cardOf[idx] = -1
+  else {
+    let c = e.cards.get(card)
+    if (c === undefined) {
+      c = e.cards.size
+      e.cards.set(card, c)
+    }
+    e.cardOf[idx] = c
+  }
+  const us = b.occurredUs
+  const pgUs = us - PG_EPOCH_US
+  const tsHi = Math.floor(pgUs / TWO_32)
+  const tsLo = pgUs - tsHi * TWO_32
+  const { rows, json, buf, view, skuBytes, skuAt, skuJson, skuJsonAt, tupleAt } = e
+  let o = e.at[0]!
+  let t = e.at[1]!
+  e.firstTuple[idx] = t
+  let total = 0
+  let lineNo = 0
+  let j = json.write(`[${jsonString(b.lane)},${card === '' ? 'null' : jsonString(card)},${Math.floor(us / 1000)},[`, 0, 'utf8')
+  for (let r = b.first; r !== -1; r = rows.next[r]!) {
+    const sku = rows.sku[r]!
+    const milli = rows.milli[r]!
+    const price = rows.price[r]!
+    const discount = rows.discount[r]!
+    total += lineTotalCents(milli, price, discount)
+    // the item as the POS API's content hash sees it (lineJson): [sku, quantity, unit price, discount]
+    if (lineNo !== 0) json[j++] = 44
+    json[j++] = 91
+    for (let k = skuJsonAt[sku]!, end = skuJsonAt[sku + 1]!; k < end; k++) json[j++] = skuJson[k]!
+    json[j++] = 44
+    j = writeQuantity(json, j, milli)
+    json[j++] = 44
+    j = writeInteger(json, j, price)
+    json[j++] = 44
+    j = writeInteger(json, j, discount)
+    json[j++] = 93
+    lineNo++
+    tupleAt[t++] = o
+    view.setInt16(o, 8)
+    // household_id and transaction_id: filled in by setBasketIds
+    view.setInt32(o + 2, 8)
+    view.setInt32(o + 14, 8)
+    view.setInt32(o + 26, 8)
+    view.setInt32(o + 30, tsHi)
+    view.setUint32(o + 34, tsLo)
+    view.setInt32(o + 38, 2)
+    view.setInt16(o + 42, lineNo)
+    const from = skuAt[sku]!
+    const n = skuAt[sku + 1]! - from
+    view.setInt32(o + 44, n)
+    for (let k = 0; k < n; k++) buf[o + 48 + k] = skuBytes[from + k]!
+    o = writeNumeric(view, o + 48 + n, milli)
+    view.setInt32(o, 4)
+    view.setInt32(o + 4, price)
+    view.setInt32(o + 8, 4)
+    view.setInt32(o + 12, discount)
+    o += 16
+  }
+  e.at[0] = o
+  e.at[1] = t
+  e.lineCounts[idx] = b.count
+  e.occurredUs[idx] = us
+  j += json.write('],[]]', j, 'latin1')
+  const hash = digest('sha256', json.subarray(0, j), 'base64url').slice(0, 32)
+  e.hashes[idx] = hash
+  e.totals[idx] = total
+  // the header's tuple: id and household_id filled in by setHeaderIds
+  const hb = e.headers
+  const hv = e.headerView
+  let h = e.at[2]!
+  e.headerAt[idx] = h
+  hv.setInt16(h, 11)
+  hv.setInt32(h + 2, 8)
+  hv.setInt32(h + 14, 8)
+  h = putText(hb, hv, h + 26, b.storeId)
+  h = putText(hb, hv, h, b.txnId)
+  if (b.lane === '') {
+    hv.setInt32(h, -1)
+    h += 4
+  } else h = putText(hb, hv, h, b.lane)
+  if (card === '') {
+    hv.setInt32(h, -1)
+    h += 4
+  } else h = putText(hb, hv, h, card)
+  hv.setInt32(h, 8)
+  hv.setInt32(h + 4, tsHi)
+  hv.setUint32(h + 8, tsLo)
+  hv.setInt32(h + 12, 4)
+  hv.setInt32(h + 16, b.count)
+  const totalHi = Math.floor(total / TWO_32)
+  hv.setInt32(h + 20, 8)
+  hv.setInt32(h + 24, totalHi)
+  hv.setUint32(h + 28, total - totalHi * TWO_32)
+  h = putText(hb, hv, h + 32, hash)
+  h = putText(hb, hv, h, 'import')
+  e.at[2] = h
+}
+
+/** A text value of a binary COPY tuple at `o` (its length, then its UTF-8 bytes); returns the offset after it. */
+function putText(buf: Buffer, view: DataView, o: number, s: string): number {
+  const n = buf.write(s, o + 4, 'utf8')
+  view.setInt32(o, n)
+  return o + 4 + n
 }
 
 /** Copies all of `from` into `to` at `at`; a loop beats a native call for the few bytes of an SKU. */
@@ -590,55 +759,17 @@ export function setBasketIds(a: AssembledBucket, lines: Buffer, idx: number, hou
 }
 
 
-const IMPORT = Buffer.from('import')
+/** Byte offsets in a header tuple of the int8 values of id and household_id. */
+const HEADER_ID_AT = 6
+const HEADER_HOUSEHOLD_AT = 18
 
-/**
- * The bucket's headers as binary COPY data for pos_transaction (HEADER_COPY's columns: id,
- * household_id, store_id, pos_transaction_id, lane, card_number, occurred_at, line_count,
- * total_cents, content_hash, source), in the bucket's order (by key), with the ids and households given.
- */
-export function headerTuples(a: AssembledBucket, ids: readonly number[], households: readonly number[]): Buffer {
-  const stores = a.stores.map((s) => Buffer.from(s, 'utf8'))
-  const cards = a.cards.map((c) => Buffer.from(c, 'utf8'))
-  let size = COPY_BINARY_HEADER.length + COPY_BINARY_TRAILER.length
-  for (let i = 0; i < a.baskets; i++) {
-    const card = a.cardOf[i]!
-    size += 128 + stores[a.storeOf[i]!]!.length + 3 * a.txnIds[i]!.length + 3 * a.lanes[i]!.length + (card === -1 ? 0 : cards[card]!.length)
-  }
-  const buf = Buffer.allocUnsafe(size)
-  let o = COPY_BINARY_HEADER.copy(buf, 0)
-  const int8 = (v: number) => {
-    const hi = Math.floor(v / TWO_32)
-    o = buf.writeInt32BE(8, o)
-    o = buf.writeInt32BE(hi, o)
-    o = buf.writeUInt32BE(v - hi * TWO_32, o)
-  }
-  const bytes = (b: Uint8Array) => {
-    o = buf.writeInt32BE(b.length, o)
-    o += copyBytes(b, buf, o)
-  }
-  const text = (s: string) => {
-    const n = buf.write(s, o + 4, 'utf8')
-    o = buf.writeInt32BE(n, o) + n
-  }
-  for (let i = 0; i < a.baskets; i++) {
-    o = buf.writeInt16BE(11, o)
-    int8(ids[i]!)
-    int8(households[i]!)
-    bytes(stores[a.storeOf[i]!]!)
-    text(a.txnIds[i]!)
-    if (a.lanes[i] === '') o = buf.writeInt32BE(-1, o)
-    else text(a.lanes[i]!)
-    const card = a.cardOf[i]!
-    if (card === -1) o = buf.writeInt32BE(-1, o)
-    else bytes(cards[card]!)
-    int8(a.occurredUs[i]! - PG_EPOCH_US)
-    o = buf.writeInt32BE(4, o)
-    o = buf.writeInt32BE(a.lineCounts[i]!, o)
-    int8(a.totals[i]!)
-    text(a.hashes[i]!)
-    bytes(IMPORT)
-  }
-  o += COPY_BINARY_TRAILER.copy(buf, o)
-  return buf.subarray(0, o)
+/** Fills in one basket's id and household_id in its header tuple (`headers`: a.headers as a Buffer). */
+export function setHeaderIds(a: AssembledBucket, headers: Buffer, idx: number, id: number, householdId: number): void {
+  const at = a.headerAt[idx]!
+  const idHi = Math.floor(id / TWO_32)
+  const hhHi = Math.floor(householdId / TWO_32)
+  headers.writeInt32BE(idHi, at + HEADER_ID_AT)
+  headers.writeUInt32BE(id - idHi * TWO_32, at + HEADER_ID_AT + 4)
+  headers.writeInt32BE(hhHi, at + HEADER_HOUSEHOLD_AT)
+  headers.writeUInt32BE(householdId - hhHi * TWO_32, at + HEADER_HOUSEHOLD_AT + 4)
 }

@@ -11,7 +11,7 @@ import type { DB } from '../../db/schema.ts'
 export const BASKET_COPY = 'COPY import_basket (bucket, idx, store_id, txn_id, lane, card, occurred_us, line_count, total_cents, content_hash) FROM STDIN'
 
 /**
- * COPY of a bucket's headers straight into pos_transaction (transactions-bucket.ts, headerTuples),
+ * COPY of a bucket's headers straight into pos_transaction (transactions-bucket.ts encodes them, setHeaderIds fills in ids and households),
  * ids reserved first (reserveTransactionIds). A basket already stored makes it fail on the primary
  * key (unique_violation): nothing of it is written, and the caller falls back to insertBucketHeaders.
  */

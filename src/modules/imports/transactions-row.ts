@@ -96,7 +96,8 @@ export interface TxnRanges {
 export function emptyRanges(): TxnRanges {
   return {
     txnFrom: 0, txnTo: 0, storeFrom: 0, storeTo: 0, laneFrom: 0, laneTo: 0, cardFrom: 0, cardTo: 0, skuFrom: 0, skuTo: 0,
-    occurredAtMicros: 0, quantityMilli: 0, unitPriceCents: 0, discountCents: 0,
+    // NaN, a double: see the Basket objects in transactions-bucket.ts
+    occurredAtMicros: Number.NaN, quantityMilli: 0, unitPriceCents: 0, discountCents: 0,
   }
 }
 
@@ -361,7 +362,9 @@ export function lineTotalCents(milli: number, unitPriceCents: number, discountCe
   const abs = Math.abs(product)
   const rest = abs % 1000
   const rounded = (abs - rest) / 1000 + (rest >= 500 ? 1 : 0)
-  return (product < 0 ? -rounded : rounded) - discountCents
+  // 0 - rounded, not -rounded: a returned item at price 0 is 0, never -0 (a double, which would
+  // make V8 drop the optimized code that sums these as small integers)
+  return (product < 0 ? 0 - rounded : rounded) - discountCents
 }
 
 const JSON_SPECIAL = /["\\\u0000-\u001f]/
