@@ -106,24 +106,42 @@ const UNIQUE_VIOLATION = '23505'
 /**
  * Enrols each unknown card of the baskets not stored yet, as the POS API does: a household
  * 'card-<number>' (enrolled at the lane, not opted in) and the card row. Both inserts skip what
- * exists (ON CONFLICT DO NOTHING when a concurrent writer got there first: insertRacing) and the
- * mapping is read afterwards (insertHeaders), so a concurrent enrolment of the same card (another
- * import, the POS API) ends with one household, whoever wins.
+ * exists (`plainFirst`: as one plain statement, again as two with ON CONFLICT DO NOTHING if a
+ * concurrent writer got there first, as in insertRacing) and the mapping is read afterwards
+ * (householdsOfCards, insertStaged), so a concurrent enrolment of the same card (another import,
+ * the POS API) ends with one household, whoever wins.
  */
 export async function enrollUnknownCards(db: Kysely<DB>, from: BasketSource, plainFirst = false): Promise<void> {
   const unknownCards = sql`
     SELECT DISTINCT b.card FROM ${from}
     WHERE b.card <> '' AND NOT EXISTS (SELECT 1 FROM loyalty_card c WHERE c.card_number = b.card)
       AND NOT EXISTS (SELECT 1 FROM pos_transaction p WHERE p.store_id = b.store_id AND p.pos_transaction_id = b.txn_id)`
-  await insertRacing(db, plainFirst, (onConflict) => sql`
+  const households = sql`
     INSERT INTO household (external_id, enrolled_via, opted_in)
-    SELECT 'card-' || u.card, 'pos', false FROM (${unknownCards}) u
+    SELECT 'card-' || u.card, 'pos', false FROM u
     WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.external_id = 'card-' || u.card)
-    ORDER BY u.card COLLATE "C" ${onConflict ? sql`ON CONFLICT (external_id) DO NOTHING` : sql``}`)
-  await insertRacing(db, plainFirst, (onConflict) => sql`
+    ORDER BY u.card COLLATE "C"`
+  if (plainFirst) {
+    // one statement: the unknown cards found once, their households inserted, then the cards (a
+    // household made earlier for the card, without the card, is read from the statement's snapshot)
+    try {
+      await sql`
+        WITH u AS (${unknownCards}), made AS (${households} RETURNING id, external_id)
+        INSERT INTO loyalty_card (card_number, household_id)
+        SELECT u.card, coalesce(m.id, h.id) FROM u
+        LEFT JOIN made m ON m.external_id = 'card-' || u.card
+        LEFT JOIN household h ON h.external_id = 'card-' || u.card
+        ORDER BY u.card COLLATE "C"`.execute(db)
+      return
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err
+    }
+  }
+  await sql`WITH u AS (${unknownCards}) ${households} ON CONFLICT (external_id) DO NOTHING`.execute(db)
+  await sql`
     INSERT INTO loyalty_card (card_number, household_id)
     SELECT u.card, h.id FROM (${unknownCards}) u JOIN household h ON h.external_id = 'card-' || u.card
-    ORDER BY u.card COLLATE "C" ${onConflict ? sql`ON CONFLICT (card_number) DO NOTHING` : sql``}`)
+    ORDER BY u.card COLLATE "C" ON CONFLICT (card_number) DO NOTHING`.execute(db)
 }
 
 /**

@@ -160,7 +160,7 @@ async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], bucket
         const partitions = refs.ensurePartitions(db ?? s.db, a)
         // awaited below; meanwhile a failure must not be an unhandled rejection
         partitions.catch(() => {})
-        await refs.insert(s.db, a, () => listedBaskets(a), true)
+        await refs.insert(s.db, a, listedBaskets(a), true)
         await partitions
         let w = storedSeen ? undefined : await copyBucket(s, a, refs)
         if (w === undefined) {
@@ -236,13 +236,27 @@ async function insertBucket(s: Session, a: AssembledBucket, refs: References): P
   })
 }
 
-/** The bucket's baskets for the statements on stores and cards: store, transaction id and card ('' for none) of each. */
+/**
+ * The bucket's baskets for the statements on stores and cards: the stores not seen yet, and the
+ * store, transaction id and card of each basket with a card not seen yet.
+ */
 function listedBaskets(a: AssembledBucket) {
-  return repo.listedBaskets(
-    Array.from(a.storeOf, (st) => a.stores[st]!),
-    a.txnIds,
-    Array.from(a.cardOf, (c) => (c === -1 ? '' : a.cards[c]!)),
-  )
+  return {
+    stores: (fresh: readonly string[]) => repo.listedBaskets(fresh, [], []),
+    cards(fresh: ReadonlySet<string>) {
+      const stores: string[] = []
+      const txns: string[] = []
+      const cards: string[] = []
+      for (let i = 0; i < a.baskets; i++) {
+        const c = a.cardOf[i]!
+        if (c === -1 || !fresh.has(a.cards[c]!)) continue
+        stores.push(a.stores[a.storeOf[i]!]!)
+        txns.push(a.txnIds[i]!)
+        cards.push(a.cards[c]!)
+      }
+      return repo.listedBaskets(stores, txns, cards)
+    },
+  }
 }
 
 /**
@@ -275,7 +289,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
   for (const m of [...months].sort()) await repo.ensureLinePartition(s.db, m)
   const total: Written = { imported: 0, duplicates: 0 }
   await s.db.transaction().execute(async (trx) => {
-    await refs.insert(trx, { skus: [...skus] }, () => repo.stagedBaskets)
+    await refs.insert(trx, { skus: [...skus] }, { stores: () => repo.stagedBaskets, cards: () => repo.stagedBaskets })
     await repo.insertHeaders(trx)
     for (const [i, { bucket, file }] of spilled.entries()) {
       const a = deserialize(await readFile(file)) as AssembledBucket
@@ -302,15 +316,15 @@ class References {
   private readonly months = new Map<string, Promise<void>>()
 
   /**
-   * `stores` and `cards`: those of the baskets, when known (else the statements always run), which
-   * `baskets` gives the statements. `plainFirst`: each statement commits at once (not in a
-   * transaction), so a plain INSERT that fails on a unique key can be run again with ON CONFLICT
-   * (repo.insertMissingProducts).
+   * `stores` and `cards`: those of the baskets, when known (else the statements always run); the
+   * statements read the baskets from `baskets`, given the stores and cards not seen yet (all when
+   * unknown). `plainFirst`: each statement commits at once (not in a transaction), so a plain
+   * INSERT that fails on a unique key can be run again with ON CONFLICT (repo.insertMissingProducts).
    */
   async insert(
     db: Kysely<DB>,
     a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] },
-    baskets: () => repo.BasketSource,
+    baskets: { stores(fresh: readonly string[]): repo.BasketSource; cards(fresh: ReadonlySet<string>): repo.BasketSource },
     plainFirst = false,
   ): Promise<void> {
     // claimed before the first await, so that a session with the next bucket leaves them to this one
@@ -319,9 +333,10 @@ class References {
     mine.catch(() => {})
     const { fresh, others } = this.claimSkus(a.skus, mine)
     try {
-      if (!a.stores?.every((id) => this.stores.has(id))) {
-        await repo.insertMissingStores(db, baskets())
-        if (this.stores.size < KEYS_KEPT) for (const id of a.stores ?? []) this.stores.add(id)
+      const stores = a.stores?.filter((id) => !this.stores.has(id))
+      if (stores === undefined || stores.length > 0) {
+        await repo.insertMissingStores(db, baskets.stores(stores ?? []))
+        if (this.stores.size < KEYS_KEPT) for (const id of stores ?? []) this.stores.add(id)
       }
       await repo.insertMissingProducts(db, fresh, plainFirst)
       settle()
@@ -329,7 +344,8 @@ class References {
       settle(err)
       throw err
     }
-    if (!a.cards?.every((card) => this.cards.has(card))) await repo.enrollUnknownCards(db, baskets(), plainFirst)
+    const cards = a.cards?.filter((card) => !this.cards.has(card))
+    if (cards === undefined || cards.length > 0) await repo.enrollUnknownCards(db, baskets.cards(new Set(cards)), plainFirst)
     // the placeholders that another session is inserting: there before this bucket counts as written
     for (const p of others) await p
   }
