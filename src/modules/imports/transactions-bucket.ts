@@ -153,6 +153,24 @@ export async function assembleBucket(task: BucketTask, pause?: () => Promise<voi
 
 export default assembleBucket
 
+/**
+ * Runs the assembly over a few made-up baskets, so that V8 has seen each of its paths (items,
+ * returns, baskets with and without a card, SKUs of both lengths) before the real buckets: without
+ * it the code optimized early deoptimizes at the first path it had not met, and is compiled again.
+ */
+export async function warmUpAssembly(): Promise<void> {
+  const rows: string[] = []
+  for (let b = 0; b < 48; b++) {
+    for (let i = 0; i < 8; i++) {
+      const sku = i % 3 === 0 ? `WARM-UP-LONG-SKU-${b}-${i}` : `W${i}`
+      const card = b % 4 === 0 ? '' : `9${b}`
+      rows.push(`${b * 8 + i + 2},T${b},S${b % 5},${b % 3},${card},2026-01-0${1 + (b % 9)}T10:15:00-05:00,${sku},${i === 5 ? -1 : i + 1}.${i}5,${i}.${b % 10}9,${i % 2 === 0 ? '' : '0.10'}`)
+    }
+  }
+  const text = `${rows.join('\n')}\n`
+  for (let k = 0; k < 4; k++) await assemble(text, 1)
+}
+
 // rows (or baskets) between two pauses: a few milliseconds of work
 const SLICE = 4096
 const BASKET_SLICE = SLICE >> 5
@@ -330,37 +348,54 @@ function sameText(a: string, s: string, from: number, to: number): boolean {
  * the bucket's text, it makes a string only for a key it has not seen (a Map needs a fresh string
  * per lookup).
  */
-class RangeTable {
+interface Slots {
   /** index + 1 in the list (0: empty), and the key's hash, per slot */
-  protected slots = new Int32Array(1 << 12)
-  protected hashes = new Int32Array(1 << 12)
-  protected size = 0
+  slots: Int32Array
+  hashes: Int32Array
+  size: number
+}
 
-  /** Puts index `i` with hash `h` in the first free slot from `slot`; grows at half full. */
-  protected put(slot: number, h: number, i: number): void {
-    this.slots[slot] = i + 1
-    this.hashes[slot] = h
-    if (++this.size * 2 > this.slots.length) this.grow()
-  }
+/**
+ * Puts index `i` with hash `h` in the free slot `slot` of `t`; grows it at half full. (Functions,
+ * not methods of a common base class: calls to an inherited method kept failing V8's map checks.)
+ */
+function putSlot(t: Slots, slot: number, h: number, i: number): void {
+  t.slots[slot] = i + 1
+  t.hashes[slot] = h
+  if (++t.size * 2 > t.slots.length) growSlots(t)
+}
 
-  private grow(): void {
-    const { slots, hashes } = this
-    this.slots = new Int32Array(slots.length * 2)
-    this.hashes = new Int32Array(slots.length * 2)
-    const mask = this.slots.length - 1
-    for (let k = 0; k < slots.length; k++) {
-      if (slots[k] === 0) continue
-      let j = hashes[k]! & mask
-      while (this.slots[j] !== 0) j = (j + 1) & mask
-      this.slots[j] = slots[k]!
-      this.hashes[j] = hashes[k]!
-    }
+/**
+ * An empty array whose elements kind is already "objects": a `[]` starts as an array of small
+ * integers and changes its hidden class at the first push of a string or object, which V8's code
+ * optimized on the previous bucket's array did not expect.
+ */
+function objectArray<T>(): T[] {
+  const a: unknown[] = ['']
+  a.length = 0
+  return a as T[]
+}
+
+function growSlots(t: Slots): void {
+  const { slots, hashes } = t
+  t.slots = new Int32Array(slots.length * 2)
+  t.hashes = new Int32Array(slots.length * 2)
+  const mask = t.slots.length - 1
+  for (let k = 0; k < slots.length; k++) {
+    if (slots[k] === 0) continue
+    let j = hashes[k]! & mask
+    while (t.slots[j] !== 0) j = (j + 1) & mask
+    t.slots[j] = slots[k]!
+    t.hashes[j] = hashes[k]!
   }
 }
 
 /** The bucket's distinct SKUs, each numbered in order of first sight. */
-class SkuTable extends RangeTable {
-  readonly list: string[] = []
+class SkuTable implements Slots {
+  slots = new Int32Array(1 << 12)
+  hashes = new Int32Array(1 << 12)
+  size = 0
+  readonly list: string[] = objectArray()
 
   index(s: string, from: number, to: number): number {
     const h = hashRange(s, from, to, 0x811c9dc5)
@@ -371,14 +406,17 @@ class SkuTable extends RangeTable {
     }
     const i = this.list.length
     this.list.push(s.slice(from, to))
-    this.put(j, h, i)
+    putSlot(this, j, h, i)
     return i
   }
 }
 
 /** The bucket's baskets by (store, transaction id), in order of first sight. */
-class BasketTable extends RangeTable {
-  readonly list: Basket[] = []
+class BasketTable implements Slots {
+  slots = new Int32Array(1 << 12)
+  hashes = new Int32Array(1 << 12)
+  size = 0
+  readonly list: Basket[] = objectArray()
 
   get(ss: string, sFrom: number, sTo: number, ts: string, tFrom: number, tTo: number): Basket {
     // the pair itself is compared: no separator to be ambiguous
@@ -406,7 +444,7 @@ class BasketTable extends RangeTable {
       first: -1,
       last: -1,
     }
-    this.put(j, h, this.list.length)
+    putSlot(this, j, h, this.list.length)
     this.list.push(b)
     return b
   }
@@ -480,10 +518,11 @@ class Encoding {
     this.tupleAt = new Int32Array(lineTotal + 1)
     this.storeOf = new Int32Array(n)
     this.cardOf = new Int32Array(n)
-    this.txnIds = new Array<string>(n)
-    this.lanes = new Array<string>(n)
+    // filled with strings now, not at the first basket: see objectArray
+    this.txnIds = new Array<string>(n).fill('')
+    this.lanes = new Array<string>(n).fill('')
     this.totals = new Float64Array(n)
-    this.hashes = new Array<string>(n)
+    this.hashes = new Array<string>(n).fill('')
     this.headers = Buffer.allocUnsafe(headerSize)
     this.headerView = new DataView(this.headers.buffer, this.headers.byteOffset, this.headers.byteLength)
     this.headerAt = new Int32Array(n + 1)

@@ -113,16 +113,16 @@ export async function splitIntoBuckets(
 
 /**
  * Which bucket each value of a basket key's hash (modulo the table's length) goes to. With three
- * buckets or more, the first and the last get half the share of the others: the writes start
- * sooner after the split, and the last bucket, written by one session while the others have
- * finished, takes less time.
+ * buckets or more, the first and the last get a quarter of the share of the others: nothing is
+ * written until the first bucket is assembled, and the last one is written while the other
+ * session has nothing left to do.
  */
 export function bucketTable(count: number): Uint16Array {
   if (count < 3) return Uint16Array.from({ length: count }, (_, i) => i)
-  const table = new Uint16Array(2 * count - 2)
+  const table = new Uint16Array(4 * (count - 2) + 2)
   table[0] = 0
-  for (let i = 1; i < count - 1; i++) table[2 * i - 1] = table[2 * i] = i
-  table[2 * count - 3] = count - 1
+  for (let i = 1; i < count - 1; i++) table.fill(i, 4 * i - 3, 4 * i + 1)
+  table[table.length - 1] = count - 1
   return table
 }
 

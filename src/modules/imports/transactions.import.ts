@@ -14,7 +14,7 @@ import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
 import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
-import { type AssembledBucket, assembleBucket, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, LINE_COPY, setBasketIds, setHeaderIds } from './transactions-bucket.ts'
+import { type AssembledBucket, assembleBucket, warmUpAssembly, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, LINE_COPY, setBasketIds, setHeaderIds } from './transactions-bucket.ts'
 import { TRANSACTIONS_HEADER } from './transactions-row.ts'
 import { type BucketFile, splitIntoBuckets } from './transactions-split.ts'
 
@@ -68,7 +68,7 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   const csv = await openOrFail(file)
   const sessionCount = opts.strict ? 1 : Math.max(1, opts.sessions ?? DEFAULT_SESSIONS)
   const full = Math.ceil(csv.textBytes / (opts.bucketBytes ?? DEFAULT_BUCKET_BYTES))
-  // the first and last buckets are half ones (bucketTable)
+  // the first and last buckets are quarter ones (bucketTable)
   const bucketCount = Math.min(MAX_BUCKETS, full < 2 ? Math.max(1, full) : full + 1)
   const threads = bucketCount === 1 ? 0 : (opts.threads ?? Math.max(0, Math.min(4, availableParallelism() - 2)))
   const ms = new Stopwatch(performance.now())
@@ -76,6 +76,7 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   const dir = await mkdtemp(path.join(tmpdir(), 'pantry-import-'))
   // started now, so that the workers (if any) load while the file is split
   const runner = createRunner(threads)
+  if (threads === 0 && bucketCount > 1) await warmUpAssembly()
   try {
     const split = await headerChecked(file, () =>
       splitIntoBuckets(csv, TRANSACTIONS_HEADER, dir, bucketCount, MAX_ERRORS_KEPT, (rows) => bar.update(csv.bytesRead(), rows)),
