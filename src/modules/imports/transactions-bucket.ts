@@ -2,7 +2,7 @@ import { hash as digest } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
-import { emptyRanges, jsonString, lineTotalCents, parseTxnLine, parseTxnRanges, type TxnRanges } from './transactions-row.ts'
+import { emptyRanges, jsonString, lineTotalCents, parseTimestampMicros, parseTxnLine, parseTxnRanges, type TxnRanges } from './transactions-row.ts'
 
 // Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
 // on two cores or for a small file). A bucket holds every row of the baskets whose key hashes to it
@@ -89,6 +89,8 @@ interface Basket {
   badLine: number
   lane: string
   card: string
+  /** occurred_at of its first good row, as written, and its value */
+  timeText: string
   occurredUs: number
   laneDiffers: boolean
   cardDiffers: boolean
@@ -250,9 +252,9 @@ function readRow(st: Assembly, pos: number): number {
   }
   at[9] = nl + 1
   const f = st.f
-  const refused = parseTxnRanges(text, at, f, st.mayHaveNul)
-  if (refused !== undefined) refuse(st, line, refused, text.slice(at[1]!, at[2]! - 1).trim(), text.slice(at[0]!, at[1]! - 1).trim())
-  else addRow(st, line, text, f)
+  // occurred_at is parsed by addRow, and only when its text differs from the basket's first row's
+  if (parseTxnRanges(text, at, f, st.mayHaveNul, false) === undefined) addRow(st, line, text, f, false)
+  else refuse(st, line, parseTxnRanges(text, at, f, st.mayHaveNul)!, text.slice(at[1]!, at[2]! - 1).trim(), text.slice(at[0]!, at[1]! - 1).trim())
   return nl + 1
 }
 
@@ -272,29 +274,47 @@ function readRareRow(st: Assembly, line: number, values: string[]): void {
   f.laneTo = f.cardFrom = f.laneFrom + parsed.lane.length
   f.cardTo = f.skuFrom = f.cardFrom + parsed.card.length
   f.skuTo = src.length
+  f.timeFrom = f.timeTo = src.length
   f.occurredAtMicros = parsed.occurredAtMicros
   f.quantityMilli = parsed.quantityMilli
   f.unitPriceCents = parsed.unitPriceCents
   f.discountCents = parsed.discountCents
-  addRow(st, line, src, f)
+  addRow(st, line, src, f, true)
 }
 
-/** A good row, its text values ranges of `src`: into its basket. */
-function addRow(st: Assembly, line: number, src: string, f: TxnRanges): void {
+/**
+ * A row whose values are good, its text values ranges of `src`: into its basket. `timed`: its time
+ * is parsed already; else it is parsed here, unless its text is the basket's first row's (the rows
+ * of a basket nearly always write the same time), and the row is refused if it is bad.
+ */
+function addRow(st: Assembly, line: number, src: string, f: TxnRanges, timed: boolean): void {
+  const b = st.baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
+  let us = f.occurredAtMicros
+  if (!timed) {
+    if (b.count !== 0 && b.timeText !== '' && sameText(b.timeText, src, f.timeFrom, f.timeTo)) us = b.occurredUs
+    else {
+      const parsed = parseTimestampMicros(src, f.timeFrom, f.timeTo)
+      if (typeof parsed === 'string') {
+        refuse(st, line, parsed, b.storeId, b.txnId)
+        return
+      }
+      us = parsed
+    }
+  }
   const sku = st.skus.index(src, f.skuFrom, f.skuTo)
   const rows = st.rows
   const r = rows.add(line, sku, f.quantityMilli, f.unitPriceCents, f.discountCents)
-  const b = st.baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
   if (b.count === 0) {
     b.lane = src.slice(f.laneFrom, f.laneTo)
     b.card = src.slice(f.cardFrom, f.cardTo)
-    b.occurredUs = f.occurredAtMicros
+    b.timeText = src.slice(f.timeFrom, f.timeTo)
+    b.occurredUs = us
     b.first = r
   } else {
     // compared in place with the basket's first row: no string for the rows that agree
     if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
     if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
-    if (f.occurredAtMicros !== b.occurredUs) b.timeDiffers = true
+    if (us !== b.occurredUs) b.timeDiffers = true
     rows.next[b.last] = r
   }
   b.last = r
@@ -434,6 +454,7 @@ class BasketTable implements Slots {
       badLine: Infinity,
       lane: '',
       card: '',
+      timeText: '',
       // a double from the start (NaN, not 0): a field that starts as a small integer and then
       // holds a double changes the objects' hidden class, and V8 drops the code optimized for it
       occurredUs: Number.NaN,

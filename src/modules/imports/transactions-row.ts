@@ -87,6 +87,9 @@ export interface TxnRanges {
   cardTo: number
   skuFrom: number
   skuTo: number
+  /** occurred_at's text, as it is (not trimmed), and its value (NaN when parseTxnRanges left it to the caller) */
+  timeFrom: number
+  timeTo: number
   occurredAtMicros: number
   quantityMilli: number
   unitPriceCents: number
@@ -95,7 +98,7 @@ export interface TxnRanges {
 
 export function emptyRanges(): TxnRanges {
   return {
-    txnFrom: 0, txnTo: 0, storeFrom: 0, storeTo: 0, laneFrom: 0, laneTo: 0, cardFrom: 0, cardTo: 0, skuFrom: 0, skuTo: 0,
+    txnFrom: 0, txnTo: 0, storeFrom: 0, storeTo: 0, laneFrom: 0, laneTo: 0, cardFrom: 0, cardTo: 0, skuFrom: 0, skuTo: 0, timeFrom: 0, timeTo: 0,
     // NaN, a double: see the Basket objects in transactions-bucket.ts
     occurredAtMicros: Number.NaN, quantityMilli: 0, unitPriceCents: 0, discountCents: 0,
   }
@@ -129,8 +132,11 @@ const scratch = emptyRanges()
  * parseTxnFields without a string: the text values as ranges of `s`. The assembly of a bucket
  * looks its SKUs and baskets up by these ranges (transactions-bucket.ts), so that a row makes no
  * string unless its SKU or basket is new: the slices were most of what garbage collection collected.
+ * `withTime` false: occurred_at is not parsed (its range is given; the caller parses it, with
+ * parseTimestampMicros, only when it differs from the basket's first row's, and runs this again
+ * with the time to report the first bad field of a refused row in the usual order).
  */
-export function parseTxnRanges(s: string, at: ArrayLike<number>, out: TxnRanges, mayHaveNul = true): string | undefined {
+export function parseTxnRanges(s: string, at: ArrayLike<number>, out: TxnRanges, mayHaveNul = true, withTime = true): string | undefined {
   const txnFrom = trimStart(s, at[0]!, at[1]! - 1)
   const txnTo = trimEnd(s, txnFrom, at[1]! - 1)
   const storeFrom = trimStart(s, at[1]!, at[2]! - 1)
@@ -146,7 +152,7 @@ export function parseTxnRanges(s: string, at: ArrayLike<number>, out: TxnRanges,
     checkText('lane', s, at[2]!, at[3]! - 1, false, mayHaveNul) ??
     checkText('card_number', s, cardFrom, cardTo, false, mayHaveNul)
   if (text) return text
-  const occurredAtMicros = parseTimestampMicros(s, at[4]!, at[5]! - 1)
+  const occurredAtMicros = withTime ? parseTimestampMicros(s, at[4]!, at[5]! - 1) : Number.NaN
   if (typeof occurredAtMicros === 'string') return occurredAtMicros
   const quantityMilli = parseQuantityMilli(s, at[6]!, at[7]! - 1)
   if (typeof quantityMilli === 'string') return quantityMilli
@@ -164,6 +170,8 @@ export function parseTxnRanges(s: string, at: ArrayLike<number>, out: TxnRanges,
   out.cardTo = cardTo
   out.skuFrom = skuFrom
   out.skuTo = skuTo
+  out.timeFrom = at[4]!
+  out.timeTo = at[5]! - 1
   out.occurredAtMicros = occurredAtMicros
   out.quantityMilli = quantityMilli
   out.unitPriceCents = unitPriceCents
@@ -223,7 +231,7 @@ function digits(s: string, at: number, n: number): number {
  * 2026-03-01 10:15:00.123+0100, 2026-03-01T15:15Z. At most 6 decimals of a second, no leap second,
  * no 24:00, years 1900–2199 (so that the microseconds stay exact in a double).
  */
-function parseTimestampMicros(v: string, from: number, to: number): number | string {
+export function parseTimestampMicros(v: string, from: number, to: number): number | string {
   // past the end of the field, charCodeAt gives the separator or NaN: never a digit, never the character wanted
   if (to - from < 16) return notIso(v.slice(from, to))
   const year = digits(v, from, 4)
