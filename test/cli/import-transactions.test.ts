@@ -32,7 +32,7 @@ async function csvFile(name: string, rows: string[]): Promise<string> {
   return file
 }
 
-const importFile = (file: string, opts: { strict?: boolean; bucketBytes?: number; threads?: number } = {}) =>
+const importFile = (file: string, opts: { strict?: boolean; bucketBytes?: number; threads?: number; inMemoryBytes?: number } = {}) =>
   importTransactionsFile(tdb.ctx, file, { ...opts, progress: false })
 
 /** Every stored basket with its lines, to compare two imports of the same file. */
@@ -106,6 +106,35 @@ describe('pantry import transactions', () => {
     expect(s).toMatchObject({ imported: cj.lines.length, duplicates: 0, rejected: 0, errors: [] })
     expect(await storedBaskets()).toEqual(whole)
     expect(await importFile(cj.file, { bucketBytes: 16_384, threads: 1 })).toMatchObject({ imported: 0, duplicates: cj.lines.length, rejected: 0 })
+  })
+
+  it('gives the same result and the same reports whether the file is held in memory or split into bucket files', async () => {
+    // a BOM, CRLF, empty lines, white space around keys, bad rows, and a basket's rows far apart
+    const lines = [
+      'A1,S1,1,111,2026-03-02T10:00:00-05:00,SKU1,1,3.49,',
+      '',
+      ' B1 ,S1 ,1,222,2026-03-02T11:00:00-05:00,SKU2,abc,1.00,',
+      ...cj.lines.slice(0, 600).map((l) => `${l.basketId},${l.storeId},,${l.card},${l.occurredAt},${l.sku},${l.quantity},${(l.unitPriceCents / 100).toFixed(2)},`),
+      'B1,S1,1,222,2026-03-02T11:00:00-05:00,SKU3,1,2.00,',
+      'A1, S1,1,111,2026-03-02T15:00:00Z,SKU2,2,1.25,0.10',
+      'C1,S2,1,,2026-03-02T12:00:00Z,SKU1,1,3.49',
+      '',
+      'A1,S1,1,111,2026-03-02T10:00:00-05:00,Ünïcode,1,1.00,',
+    ]
+    const file = path.join(dir, 'memory.csv')
+    await writeFile(file, `\uFEFF${HEADER}\r\n${lines.join('\r\n')}\r\n`)
+    const results = []
+    for (const opts of [{}, { inMemoryBytes: 0 }, { bucketBytes: 4096 }, { bucketBytes: 4096, inMemoryBytes: 0 }]) {
+      await tdb.truncate()
+      results.push({ summary: await importFile(file, { ...opts, threads: 0 }), stored: await storedBaskets() })
+    }
+    // line 4: bad quantity, 605: its basket's other row, 607: 8 fields
+    expect(results[0]!.summary.rejected).toBe(3)
+    expect(results[0]!.summary.errors.map((e) => e.line)).toEqual([4, 605, 607])
+    // A1's rows (lines 2, 606, 609), the same instant however written, and the key's white space trimmed
+    expect(results[0]!.stored.find((b) => b.key === 'S1/A1')?.line_count).toBe(3)
+    expect(results[0]!.stored.length).toBeGreaterThan(10)
+    for (const r of results.slice(1)) expect(r).toEqual(results[0])
   })
 
   it('--strict with many buckets: nothing when a row of any bucket is bad, everything otherwise', async () => {

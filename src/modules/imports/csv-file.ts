@@ -118,3 +118,26 @@ async function gzipTextSize(file: string, size: number): Promise<number> {
     await fh.close()
   }
 }
+
+/**
+ * The file's text whole (`bytes`), when it holds at most `limit` bytes; else undefined, and
+ * `chunks` gives the file's chunks from the start again (those read so far, then the rest).
+ */
+export async function readWhole(csv: CsvBytes, limit: number): Promise<{ bytes?: Buffer; chunks: AsyncIterable<Buffer> }> {
+  const it = csv.chunks[Symbol.asyncIterator]()
+  const read: Buffer[] = []
+  let size = 0
+  for (let next = await it.next(); !next.done; next = await it.next()) {
+    read.push(next.value)
+    size += next.value.length
+    if (size > limit) {
+      async function* again(): AsyncGenerator<Buffer> {
+        yield* read
+        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value
+      }
+      return { chunks: again() }
+    }
+  }
+  const bytes = Buffer.concat(read, size)
+  return { bytes, chunks: (async function* () { yield bytes })() }
+}

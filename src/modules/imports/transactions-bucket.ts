@@ -2,6 +2,7 @@ import { hash as digest } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { splitPlain } from './csv-parser.ts'
 import type { RowError } from './import-report.ts'
+import type { MemoryBucket } from './transactions-memory-split.ts'
 import { emptyRanges, jsonString, lineTotalCents, parseTimestampMicros, parseTxnLine, parseTxnRanges, type TxnRanges } from './transactions-row.ts'
 
 // Phase 2 of `pantry import transactions`, one bucket at a time, in a worker thread (or in-process
@@ -36,7 +37,10 @@ const PG_EPOCH_US = 946_684_800_000_000
 const TWO_32 = 2 ** 32
 
 export interface BucketTask {
-  readonly file: string
+  /** The bucket file (transactions-split.ts)… */
+  readonly file?: string
+  /** …or its rows in a file's text held in memory (transactions-memory-split.ts; this thread only). */
+  readonly memory?: { readonly text: string; readonly mayHaveNul: boolean; readonly bucket: MemoryBucket }
   /** Its number (its baskets' rows in --strict's staging are marked with it). */
   readonly bucket: number
   /** Refused rows are all counted; only the first `maxErrors` by line are returned. */
@@ -150,7 +154,9 @@ class Rows {
  * lets their I/O through while a bucket is assembled.
  */
 export async function assembleBucket(task: BucketTask, pause?: () => Promise<void>): Promise<AssembledBucket> {
-  return assemble(await readFile(task.file, 'utf8'), task.maxErrors, pause)
+  const m = task.memory
+  if (m) return assembleLines(m.text, m.mayHaveNul, m.bucket, task.maxErrors, pause)
+  return assemble(await readFile(task.file!, 'utf8'), task.maxErrors, pause)
 }
 
 export default assembleBucket
@@ -183,8 +189,9 @@ const BASKET_SLICE = SLICE >> 5
 // on the stack (OSR) before their later code had ever run, and recompiled after each deoptimization
 // there: at 300,000 rows that compilation took a third of the import's CPU.
 
+/** A bucket file's text (`<line>,<CSV line>` or `<line>;<JSON array of its fields>` a line) assembled. */
 export async function assemble(text: string, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
-  const st = new Assembly(text)
+  const st = new Assembly(text, text.indexOf('\0') !== -1)
   for (let pos = 0, n = 0; pos < text.length; n++) {
     if (pause && n === SLICE) {
       n = 0
@@ -192,6 +199,24 @@ export async function assemble(text: string, maxErrors: number, pause?: () => Pr
     }
     pos = readRow(st, pos)
   }
+  return finish(st, maxErrors, pause)
+}
+
+/** A bucket of a file held in memory assembled: its rows are (start, end, line) triples into `text`. */
+async function assembleLines(text: string, mayHaveNul: boolean, bucket: MemoryBucket, maxErrors: number, pause?: () => Promise<void>): Promise<AssembledBucket> {
+  const st = new Assembly(text, mayHaveNul)
+  const lines = bucket.lines
+  for (let k = 0, n = 0; k < lines.length; k += 3, n++) {
+    if (pause && n === SLICE) {
+      n = 0
+      await pause()
+    }
+    readLine(st, lines[k]!, lines[k + 1]!, lines[k + 2]!)
+  }
+  return finish(st, maxErrors, pause)
+}
+
+async function finish(st: Assembly, maxErrors: number, pause: (() => Promise<void>) | undefined): Promise<AssembledBucket> {
   const accepted = decide(st)
   const errors = st.errors
   errors.sort((a, b) => a.line - b.line)
@@ -220,13 +245,13 @@ class Assembly {
   readonly at = new Int32Array(10)
   readonly f = emptyRanges()
 
-  constructor(text: string) {
+  constructor(text: string, mayHaveNul: boolean) {
     this.text = text
-    this.mayHaveNul = text.indexOf('\0') !== -1
+    this.mayHaveNul = mayHaveNul
   }
 }
 
-/** Reads the bucket's row at `pos` (validated, added to its basket, or refused); returns where the next one starts. */
+/** Reads the bucket file's row at `pos` (validated, added to its basket, or refused); returns where the next one starts. */
 function readRow(st: Assembly, pos: number): number {
   const text = st.text
   let nl = text.indexOf('\n', pos)
@@ -234,28 +259,37 @@ function readRow(st: Assembly, pos: number): number {
   let i = pos
   let line = 0
   for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) line = line * 10 + (c - 48)
+  if (text.charCodeAt(i) === 44) readLine(st, i + 1, nl, line)
+  else {
+    st.count++
+    readRareRow(st, line, JSON.parse(text.slice(i + 1, nl)) as string[])
+  }
+  return nl + 1
+}
+
+/** Reads the CSV row from `from` to `end` (a line without quotes), file line `line`. */
+function readLine(st: Assembly, from: number, end: number, line: number): void {
+  const text = st.text
   st.count++
-  // the usual row: a line without quotes and with its 9 fields, parsed where it lies
+  // the usual row: its 9 fields, parsed where it lies
   const at = st.at
   let fields = 0
-  if (text.charCodeAt(i) === 44) {
-    at[0] = i + 1
-    for (let c = i; fields < 9; fields++) {
-      c = text.indexOf(',', c + 1)
-      if (c === -1 || c > nl) break
-      at[fields + 1] = c + 1
-    }
+  at[0] = from
+  for (let c = from - 1; fields < 9; fields++) {
+    c = text.indexOf(',', c + 1)
+    if (c === -1 || c > end) break
+    at[fields + 1] = c + 1
   }
   if (fields !== 8) {
-    readRareRow(st, line, text.charCodeAt(i) === 44 ? splitPlain(text, i + 1, nl) : (JSON.parse(text.slice(i + 1, nl)) as string[]))
-    return nl + 1
+    readRareRow(st, line, splitPlain(text, from, end))
+    return
   }
+  const nl = end
   at[9] = nl + 1
   const f = st.f
   // occurred_at is parsed by addRow, and only when its text differs from the basket's first row's
   if (parseTxnRanges(text, at, f, st.mayHaveNul, false) === undefined) addRow(st, line, text, f, false)
   else refuse(st, line, parseTxnRanges(text, at, f, st.mayHaveNul)!, text.slice(at[1]!, at[2]! - 1).trim(), text.slice(at[0]!, at[1]! - 1).trim())
-  return nl + 1
 }
 
 /** A row with quotes, or a comma short or more: parsed from its values (rare). */

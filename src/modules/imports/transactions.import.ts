@@ -10,13 +10,14 @@ import { copyText } from '../../db/copy-text.ts'
 import { poolOf } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
-import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
+import { type CsvBytes, CsvHeaderError, openCsvBytes, readWhole } from './csv-file.ts'
 import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
 import { type AssembledBucket, assembleBucket, warmUpAssembly, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, LINE_COPY, setBasketIds, setHeaderIds } from './transactions-bucket.ts'
 import { TRANSACTIONS_HEADER } from './transactions-row.ts'
-import { type BucketFile, splitIntoBuckets } from './transactions-split.ts'
+import { splitInMemory } from './transactions-memory-split.ts'
+import { splitIntoBuckets } from './transactions-split.ts'
 
 export interface TransactionImportOptions extends ImportOptions {
   /**
@@ -32,6 +33,11 @@ export interface TransactionImportOptions extends ImportOptions {
   readonly threads?: number
   /** About how many bytes of the file go into one bucket (default 4 MiB): what Node holds at once per bucket. */
   readonly bucketBytes?: number
+  /**
+   * A file of at most this many bytes of text (default 32 MiB), without quotes, is held in memory
+   * and split there instead of into bucket files (transactions-memory-split.ts); 0: never.
+   */
+  readonly inMemoryBytes?: number
 }
 
 const DEFAULT_SESSIONS = 2
@@ -39,6 +45,7 @@ const DEFAULT_SESSIONS = 2
 const SKUS_KEPT = 1_000_000
 const KEYS_KEPT = 100_000
 const DEFAULT_BUCKET_BYTES = 4 << 20
+const IN_MEMORY_BYTES = 32 << 20
 const MAX_BUCKETS = 1024
 // Bad rows are all counted, but only this many are reported (memory stays flat).
 const MAX_ERRORS_KEPT = 10_000
@@ -78,13 +85,11 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   const runner = createRunner(threads)
   if (threads === 0 && bucketCount > 1) await warmUpAssembly()
   try {
-    const split = await headerChecked(file, () =>
-      splitIntoBuckets(csv, TRANSACTIONS_HEADER, dir, bucketCount, MAX_ERRORS_KEPT, (rows) => bar.update(csv.bytesRead(), rows)),
-    )
+    const split = await headerChecked(file, () => splitFile(csv, dir, bucketCount, threads === 0 ? (opts.inMemoryBytes ?? IN_MEMORY_BYTES) : 0, bar))
     ms.lap('split')
     const tally = new Tally(split.rejected, split.errors)
     const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
-    const tasks = split.buckets.map((b, i): BucketTask & BucketFile => ({ ...b, bucket: i, maxErrors: MAX_ERRORS_KEPT }))
+    const tasks = split.tasks
     const summary = await withSessions(pool, sessionCount, async (sessions) => {
       await Promise.all(sessions.map((s) => repo.createStaging(s.db)))
       const buckets = assembled(runner, tasks, threads + sessionCount)
@@ -93,13 +98,33 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
       return writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress)
     })
     ms.lap('write')
-    ctx.log.info({ file, rows: split.rows, buckets: split.buckets.length, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
+    ctx.log.info({ file, rows: split.rows, buckets: split.buckets, inMemory: split.tasks[0]?.memory !== undefined, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
     return summary
   } finally {
     bar.stop()
     await runner.close()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Phase 1: the file's rows into buckets, in memory (a file of at most `inMemoryBytes` of text,
+ * without quotes) or in bucket files in `dir`.
+ */
+async function splitFile(csv: CsvBytes, dir: string, count: number, inMemoryBytes: number, bar: ReturnType<typeof progressBar>) {
+  const whole = csv.textBytes <= inMemoryBytes ? await readWhole(csv, inMemoryBytes) : undefined
+  const memory = whole?.bytes && splitInMemory(whole.bytes, TRANSACTIONS_HEADER, csv.file, count)
+  if (memory) {
+    bar.update(csv.bytesRead(), memory.rows)
+    const { text, mayHaveNul } = memory
+    const tasks = memory.buckets.map((b, i): BucketTask => ({ bucket: i, maxErrors: MAX_ERRORS_KEPT, memory: { text, mayHaveNul, bucket: b } }))
+    return { rows: memory.rows, rejected: 0, errors: [] as RowError[], tasks, buckets: tasks.length }
+  }
+  const split = await splitIntoBuckets(whole ? { ...csv, chunks: whole.chunks } : csv, TRANSACTIONS_HEADER, dir, count, MAX_ERRORS_KEPT, (rows) =>
+    bar.update(csv.bytesRead(), rows),
+  )
+  const tasks = split.buckets.map((b, i): BucketTask => ({ file: b.file, bucket: i, maxErrors: MAX_ERRORS_KEPT }))
+  return { rows: split.rows, rejected: split.rejected, errors: split.errors, tasks, buckets: tasks.length }
 }
 
 /** Refused rows: all counted, the first MAX_ERRORS_KEPT by line kept. */
