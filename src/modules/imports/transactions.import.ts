@@ -83,19 +83,21 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   const dir = await mkdtemp(path.join(tmpdir(), 'pantry-import-'))
   // started now, so that the workers (if any) load while the file is split
   const runner = createRunner(threads)
-  if (threads === 0 && bucketCount > 1) await warmUpAssembly()
   try {
-    const split = await headerChecked(file, () => splitFile(csv, dir, bucketCount, threads === 0 ? (opts.inMemoryBytes ?? IN_MEMORY_BYTES) : 0, bar))
-    ms.lap('split')
-    const tally = new Tally(split.rejected, split.errors)
-    const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
-    const tasks = split.tasks
-    const summary = await withSessions(pool, sessionCount, async (sessions) => {
-      await Promise.all(sessions.map((s) => repo.createStaging(s.db)))
-      const buckets = assembled(runner, tasks, threads + sessionCount)
-      if (opts.strict) return writeStrict(sessions[0]!, buckets, tally, dir, progress)
+    const { split, summary } = await withSessions(pool, sessionCount, async (sessions) => {
+      // the sessions' staging tables are made while the file is split
+      const staged = Promise.all(sessions.map((s) => repo.createStaging(s.db)))
+      staged.catch(() => {})
+      if (threads === 0 && bucketCount > 1) await warmUpAssembly()
+      const split = await headerChecked(file, () => splitFile(csv, dir, bucketCount, threads === 0 ? (opts.inMemoryBytes ?? IN_MEMORY_BYTES) : 0, bar))
+      await staged
+      ms.lap('split')
+      const tally = new Tally(split.rejected, split.errors)
+      const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
+      const buckets = assembled(runner, split.tasks, threads + sessionCount)
+      if (opts.strict) return { split, summary: await writeStrict(sessions[0]!, buckets, tally, dir, progress) }
       // partitions on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
-      return writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress)
+      return { split, summary: await writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress) }
     })
     ms.lap('write')
     ctx.log.info({ file, rows: split.rows, buckets: split.buckets, inMemory: split.tasks[0]?.memory !== undefined, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
