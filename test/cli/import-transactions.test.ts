@@ -306,13 +306,16 @@ describe('pantry import transactions', () => {
   it('maps a known card to its household, enrols an unknown one, and stores a card-less basket', async () => {
     const known = await sql<{ id: number }>`INSERT INTO household (external_id, opted_in) VALUES ('HH-7', true) RETURNING id`.execute(tdb.db)
     await sql`INSERT INTO loyalty_card (card_number, household_id) VALUES ('777', ${known.rows[0]!.id})`.execute(tdb.db)
+    // a household enrolled at a lane for card 999 whose card row is gone: the card comes back to it
+    const orphan = await sql<{ id: number }>`INSERT INTO household (external_id, enrolled_via) VALUES ('card-999', 'pos') RETURNING id`.execute(tdb.db)
     const file = await csvFile('cards.csv', [
       'K1,S1,1,777,2026-03-02T10:00:00Z,SKU1,1,1.00,',
       'N1,S1,1,888,2026-03-02T10:00:00Z,SKU1,1,1.00,',
       'N2,S1,2,888,2026-03-03T10:00:00Z,SKU1,1,1.00,',
       'X1,S1,3,,2026-03-02T10:00:00Z,SKU1,1,1.00,',
+      'O1,S1,3,999,2026-03-02T10:00:00Z,SKU1,1,1.00,',
     ])
-    expect(await importFile(file)).toMatchObject({ imported: 4, rejected: 0 })
+    expect(await importFile(file)).toMatchObject({ imported: 5, rejected: 0 })
     const enrolled = await sql<{ id: number; external_id: string; enrolled_via: string; opted_in: boolean }>`
       SELECT h.id, h.external_id, h.enrolled_via, h.opted_in FROM household h JOIN loyalty_card c ON c.household_id = h.id
       WHERE c.card_number = '888'`.execute(tdb.db)
@@ -323,6 +326,7 @@ describe('pantry import transactions', () => {
       { id: 'K1', card_number: '777', household_id: known.rows[0]!.id },
       { id: 'N1', card_number: '888', household_id: enrolled.rows[0]!.id },
       { id: 'N2', card_number: '888', household_id: enrolled.rows[0]!.id },
+      { id: 'O1', card_number: '999', household_id: orphan.rows[0]!.id },
       { id: 'X1', card_number: null, household_id: 0 },
     ])
     const lines = await sql<{ household_id: number }>`SELECT household_id FROM transaction_line WHERE household_id = 0`.execute(tdb.db)

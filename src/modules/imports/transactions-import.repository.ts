@@ -122,16 +122,19 @@ export async function enrollUnknownCards(db: Kysely<DB>, from: BasketSource, pla
     WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.external_id = 'card-' || u.card)
     ORDER BY u.card COLLATE "C"`
   if (plainFirst) {
-    // one statement: the unknown cards found once, their households inserted, then the cards (a
-    // household made earlier for the card, without the card, is read from the statement's snapshot)
+    // one statement: the unknown cards found once, their households inserted, then the cards: of
+    // the households made now, and of those made earlier without their card (read from the
+    // statement's snapshot, which does not hold the new ones). Not a join of the cards with the new
+    // households: the planner, blind to their number, loops over them for each card.
     try {
       await sql`
         WITH u AS (${unknownCards}), made AS (${households} RETURNING id, external_id)
         INSERT INTO loyalty_card (card_number, household_id)
-        SELECT u.card, coalesce(m.id, h.id) FROM u
-        LEFT JOIN made m ON m.external_id = 'card-' || u.card
-        LEFT JOIN household h ON h.external_id = 'card-' || u.card
-        ORDER BY u.card COLLATE "C"`.execute(db)
+        SELECT card, id FROM (
+          SELECT substr(m.external_id, 6) AS card, m.id FROM made m
+          UNION ALL
+          SELECT u.card, h.id FROM u JOIN household h ON h.external_id = 'card-' || u.card) x
+        ORDER BY card COLLATE "C"`.execute(db)
       return
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err
