@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { open, readFile, stat } from 'node:fs/promises'
 import { pipeline, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { type CsvRecord, CsvParser } from './csv-parser.ts'
@@ -76,12 +76,30 @@ export interface CsvBytes {
   readonly totalBytes: number
   readonly textBytes: number
   bytesRead(): number
+  /**
+   * The whole file at once, when it is not compressed and holds at most `limit` bytes (then its
+   * chunks are not to be read); else undefined. One read instead of a stream's many.
+   */
+  readAll(limit: number): Promise<Buffer | undefined>
 }
 
 export async function openCsvBytes(file: string): Promise<CsvBytes> {
   // no per-row objects come out of a chunk here: larger chunks, fewer awaits
   const { text, source, totalBytes, textBytes } = await openText(file, 1 << 18, 1 << 16)
-  return { file, chunks: text as AsyncIterable<Buffer>, totalBytes, textBytes, bytesRead: () => source.bytesRead }
+  let whole = false
+  return {
+    file,
+    chunks: text as AsyncIterable<Buffer>,
+    totalBytes,
+    textBytes,
+    bytesRead: () => (whole ? totalBytes : source.bytesRead),
+    async readAll(limit) {
+      if (textBytes !== totalBytes || totalBytes > limit) return undefined
+      source.destroy()
+      whole = true
+      return readFile(file)
+    },
+  }
 }
 
 async function openText(file: string, chunkBytes: number, gunzipChunkBytes?: number) {
@@ -119,25 +137,3 @@ async function gzipTextSize(file: string, size: number): Promise<number> {
   }
 }
 
-/**
- * The file's text whole (`bytes`), when it holds at most `limit` bytes; else undefined, and
- * `chunks` gives the file's chunks from the start again (those read so far, then the rest).
- */
-export async function readWhole(csv: CsvBytes, limit: number): Promise<{ bytes?: Buffer; chunks: AsyncIterable<Buffer> }> {
-  const it = csv.chunks[Symbol.asyncIterator]()
-  const read: Buffer[] = []
-  let size = 0
-  for (let next = await it.next(); !next.done; next = await it.next()) {
-    read.push(next.value)
-    size += next.value.length
-    if (size > limit) {
-      async function* again(): AsyncGenerator<Buffer> {
-        yield* read
-        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value
-      }
-      return { chunks: again() }
-    }
-  }
-  const bytes = Buffer.concat(read, size)
-  return { bytes, chunks: (async function* () { yield bytes })() }
-}

@@ -10,7 +10,7 @@ import { copyText } from '../../db/copy-text.ts'
 import { poolOf } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
-import { type CsvBytes, CsvHeaderError, openCsvBytes, readWhole } from './csv-file.ts'
+import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
 import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
@@ -34,8 +34,8 @@ export interface TransactionImportOptions extends ImportOptions {
   /** About how many bytes of the file go into one bucket (default 4 MiB): what Node holds at once per bucket. */
   readonly bucketBytes?: number
   /**
-   * A file of at most this many bytes of text (default 32 MiB), without quotes, is held in memory
-   * and split there instead of into bucket files (transactions-memory-split.ts); 0: never.
+   * An uncompressed file of at most this many bytes (default 32 MiB), without quotes, is read at
+   * once and split in memory instead of into bucket files (transactions-memory-split.ts); 0: never.
    */
   readonly inMemoryBytes?: number
 }
@@ -110,19 +110,19 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
 }
 
 /**
- * Phase 1: the file's rows into buckets, in memory (a file of at most `inMemoryBytes` of text,
- * without quotes) or in bucket files in `dir`.
+ * Phase 1: the file's rows into buckets, in memory (an uncompressed file of at most
+ * `inMemoryBytes`, without quotes) or in bucket files in `dir`.
  */
 async function splitFile(csv: CsvBytes, dir: string, count: number, inMemoryBytes: number, bar: ReturnType<typeof progressBar>) {
-  const whole = csv.textBytes <= inMemoryBytes ? await readWhole(csv, inMemoryBytes) : undefined
-  const memory = whole?.bytes && splitInMemory(whole.bytes, TRANSACTIONS_HEADER, csv.file, count)
+  const whole = await csv.readAll(inMemoryBytes)
+  const memory = whole && splitInMemory(whole, TRANSACTIONS_HEADER, csv.file, count)
   if (memory) {
     bar.update(csv.bytesRead(), memory.rows)
     const { text, mayHaveNul } = memory
     const tasks = memory.buckets.map((b, i): BucketTask => ({ bucket: i, maxErrors: MAX_ERRORS_KEPT, memory: { text, mayHaveNul, bucket: b } }))
     return { rows: memory.rows, rejected: 0, errors: [] as RowError[], tasks, buckets: tasks.length }
   }
-  const split = await splitIntoBuckets(whole ? { ...csv, chunks: whole.chunks } : csv, TRANSACTIONS_HEADER, dir, count, MAX_ERRORS_KEPT, (rows) =>
+  const split = await splitIntoBuckets(whole ? { ...csv, chunks: (async function* () { yield whole })() } : csv, TRANSACTIONS_HEADER, dir, count, MAX_ERRORS_KEPT, (rows) =>
     bar.update(csv.bytesRead(), rows),
   )
   const tasks = split.buckets.map((b, i): BucketTask => ({ file: b.file, bucket: i, maxErrors: MAX_ERRORS_KEPT }))
@@ -572,7 +572,10 @@ async function withSessions<T>(pool: pg.Pool, n: number, fn: (sessions: Session[
   const sessions: Session[] = []
   let failed = true
   try {
-    for (let i = 0; i < n; i++) sessions.push(await openSession(pool))
+    // connected at once (each connection's authentication is a round trip or two)
+    const opened = await Promise.allSettled(Array.from({ length: n }, () => openSession(pool)))
+    for (const o of opened) if (o.status === 'fulfilled') sessions.push(o.value)
+    for (const o of opened) if (o.status === 'rejected') throw o.reason
     const result = await fn(sessions)
     failed = false
     return result
