@@ -94,10 +94,10 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
       ms.lap('split')
       const tally = new Tally(split.rejected, split.errors)
       const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
-      const assemble = (onAssembled?: (a: AssembledBucket) => void) => assembled(runner, split.tasks, threads + sessionCount, onAssembled)
-      if (opts.strict) return { split, summary: await writeStrict(sessions[0]!, assemble(), tally, dir, progress) }
-      // partitions and products on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
-      return { split, summary: await writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, assemble, tally, progress) }
+      const buckets = assembled(runner, split.tasks, threads + sessionCount)
+      if (opts.strict) return { split, summary: await writeStrict(sessions[0]!, buckets, tally, dir, progress) }
+      // partitions on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
+      return { split, summary: await writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress) }
     })
     ms.lap('write')
     ctx.log.info({ file, rows: split.rows, buckets: split.buckets, inMemory: split.tasks[0]?.memory !== undefined, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
@@ -170,28 +170,10 @@ interface Written {
  * (copyBucket; insertBucket once baskets already stored were met).
  * The months' partitions are created meanwhile on another connection of `db`'s pool (when given):
  * they are only needed by the lines, and on the first bucket they took ~100 ms of its session's time.
- * The placeholder products too, from the moment the bucket is assembled.
  */
-async function writeEach(
-  db: Kysely<DB> | undefined,
-  sessions: Session[],
-  assemble: (onAssembled?: (a: AssembledBucket) => void) => AsyncIterator<Assembled>,
-  tally: Tally,
-  progress: (rows: number) => void,
-): Promise<ImportSummary> {
+async function writeEach(db: Kysely<DB> | undefined, sessions: Session[], buckets: AsyncIterator<Assembled>, tally: Tally, progress: (rows: number) => void): Promise<ImportSummary> {
   const total: Written = { imported: 0, duplicates: 0 }
   const refs = new References()
-  // a bucket's placeholder products are inserted on `db` (another connection) as soon as it is
-  // assembled, while it waits for a session: PostgreSQL is idle while the first buckets are assembled
-  const productsOf = new Map<AssembledBucket, Promise<void>>()
-  const buckets = assemble(
-    db &&
-      ((a) => {
-        const p = refs.products(db, a.skus, true)
-        p.catch(() => {})
-        productsOf.set(a, p)
-      }),
-  )
   let failed = false
   // a bucket met baskets already stored (a file imported again, or a concurrent import): the next
   // ones go straight to the insert that skips them
@@ -206,11 +188,7 @@ async function writeEach(
         const partitions = refs.ensurePartitions(db ?? s.db, a)
         // awaited below; meanwhile a failure must not be an unhandled rejection
         partitions.catch(() => {})
-        const products = productsOf.get(a) ?? refs.products(s.db, a.skus, true)
-        productsOf.delete(a)
-        await refs.storesAndCards(s.db, a, listedBaskets(a), true)
-        // every reference committed before the bucket's transaction: it holds no lock while it waits
-        await products
+        await refs.insert(s.db, a, listedBaskets(a), true)
         await partitions
         let w = storedSeen ? undefined : await copyBucket(s, a, refs)
         if (w === undefined) {
@@ -339,8 +317,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
   for (const m of [...months].sort()) await repo.ensureLinePartition(s.db, m)
   const total: Written = { imported: 0, duplicates: 0 }
   await s.db.transaction().execute(async (trx) => {
-    await refs.products(trx, [...skus])
-    await refs.storesAndCards(trx, {}, { stores: () => repo.stagedBaskets, cards: () => repo.stagedBaskets })
+    await refs.insert(trx, { skus: [...skus] }, { stores: () => repo.stagedBaskets, cards: () => repo.stagedBaskets })
     await repo.insertHeaders(trx)
     for (const [i, { bucket, file }] of spilled.entries()) {
       const a = deserialize(await readFile(file)) as AssembledBucket
@@ -367,45 +344,38 @@ class References {
   private readonly months = new Map<string, Promise<void>>()
 
   /**
-   * Placeholder products for the SKUs of `skus` not checked yet (claimed at once, so that a session
-   * with the next bucket leaves them to this one). Resolves when every SKU of `skus` is in the
-   * catalog, those that another session is inserting included. `plainFirst`: each statement commits
-   * at once (not in a transaction), so a plain INSERT that fails on a unique key can be run again
-   * with ON CONFLICT (repo.insertMissingProducts).
+   * `stores` and `cards`: those of the baskets, when known (else the statements always run); the
+   * statements read the baskets from `baskets`, given the stores and cards not seen yet (all when
+   * unknown). `plainFirst`: each statement commits at once (not in a transaction), so a plain
+   * INSERT that fails on a unique key can be run again with ON CONFLICT (repo.insertMissingProducts).
    */
-  async products(db: Kysely<DB>, skus: readonly string[], plainFirst = false): Promise<void> {
+  async insert(
+    db: Kysely<DB>,
+    a: { skus: readonly string[]; stores?: readonly string[]; cards?: readonly string[] },
+    baskets: { stores(fresh: readonly string[]): repo.BasketSource; cards(fresh: ReadonlySet<string>): repo.BasketSource },
+    plainFirst = false,
+  ): Promise<void> {
+    // claimed before the first await, so that a session with the next bucket leaves them to this one
     let settle: (err?: unknown) => void = () => {}
     const mine = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))))
     mine.catch(() => {})
-    const { fresh, others } = this.claimSkus(skus, mine)
+    const { fresh, others } = this.claimSkus(a.skus, mine)
     try {
+      const stores = a.stores?.filter((id) => !this.stores.has(id))
+      if (stores === undefined || stores.length > 0) {
+        await repo.insertMissingStores(db, baskets.stores(stores ?? []))
+        if (this.stores.size < KEYS_KEPT) for (const id of stores ?? []) this.stores.add(id)
+      }
       await repo.insertMissingProducts(db, fresh, plainFirst)
       settle()
     } catch (err) {
       settle(err)
       throw err
     }
-    for (const p of others) await p
-  }
-
-  /**
-   * Unknown stores and cards of the baskets. `stores` and `cards`: those of the baskets, when known
-   * (else the statements always run); the statements read the baskets from `baskets`, given the
-   * stores and cards not seen yet (all when unknown). `plainFirst`: as in products.
-   */
-  async storesAndCards(
-    db: Kysely<DB>,
-    a: { stores?: readonly string[]; cards?: readonly string[] },
-    baskets: { stores(fresh: readonly string[]): repo.BasketSource; cards(fresh: ReadonlySet<string>): repo.BasketSource },
-    plainFirst = false,
-  ): Promise<void> {
-    const stores = a.stores?.filter((id) => !this.stores.has(id))
-    if (stores === undefined || stores.length > 0) {
-      await repo.insertMissingStores(db, baskets.stores(stores ?? []))
-      if (this.stores.size < KEYS_KEPT) for (const id of stores ?? []) this.stores.add(id)
-    }
     const cards = a.cards?.filter((card) => !this.cards.has(card))
     if (cards === undefined || cards.length > 0) await repo.enrollUnknownCards(db, baskets.cards(new Set(cards)), plainFirst)
+    // the placeholders that another session is inserting: there before this bucket counts as written
+    for (const p of others) await p
   }
 
   /**
@@ -533,19 +503,15 @@ interface Assembled {
 
 /**
  * The buckets assembled, in order, with at most `ahead` of them being assembled or waiting to be
- * written (what bounds memory). Several sessions may pull from it at once. `onAssembled` gets
- * each bucket with baskets to write as soon as it is assembled.
+ * written (what bounds memory). Several sessions may pull from it at once.
  */
-async function* assembled(runner: Runner, tasks: readonly BucketTask[], ahead: number, onAssembled?: (a: AssembledBucket) => void): AsyncGenerator<Assembled> {
+async function* assembled(runner: Runner, tasks: readonly BucketTask[], ahead: number): AsyncGenerator<Assembled> {
   const pending: Promise<Assembled>[] = []
   let next = 0
   const fill = () => {
     while (next < tasks.length && pending.length < Math.max(1, ahead)) {
       const task = tasks[next++]!
-      const p = runner.run(task).then((bucket) => {
-        if (bucket.baskets > 0) onAssembled?.(bucket)
-        return { task, bucket }
-      })
+      const p = runner.run(task).then((bucket) => ({ task, bucket }))
       // observed when its turn comes; meanwhile a failure must not be an unhandled rejection
       p.catch(() => {})
       pending.push(p)
