@@ -95,6 +95,8 @@ interface Basket {
   card: string
   /** occurred_at of its first good row, as written, and its value */
   timeText: string
+  /** Its first good row's text from lane to occurred_at, as written ('' when that row had quotes) */
+  head: string
   occurredUs: number
   laneDiffers: boolean
   cardDiffers: boolean
@@ -323,8 +325,11 @@ function readRareRow(st: Assembly, line: number, values: string[]): void {
  */
 function addRow(st: Assembly, line: number, src: string, f: TxnRanges, timed: boolean): void {
   const b = st.baskets.get(src, f.storeFrom, f.storeTo, src, f.txnFrom, f.txnTo)
+  // the usual row: lane, card and time written as in its basket's first row, compared at once
+  const same = !timed && b.count !== 0 && b.head !== '' && sameText(b.head, src, f.laneFrom, f.timeTo)
   let us = f.occurredAtMicros
-  if (!timed) {
+  if (same) us = b.occurredUs
+  else if (!timed) {
     if (b.count !== 0 && b.timeText !== '' && sameText(b.timeText, src, f.timeFrom, f.timeTo)) us = b.occurredUs
     else {
       const parsed = parseTimestampMicros(src, f.timeFrom, f.timeTo)
@@ -342,13 +347,16 @@ function addRow(st: Assembly, line: number, src: string, f: TxnRanges, timed: bo
     b.lane = src.slice(f.laneFrom, f.laneTo)
     b.card = src.slice(f.cardFrom, f.cardTo)
     b.timeText = src.slice(f.timeFrom, f.timeTo)
+    b.head = timed ? '' : src.slice(f.laneFrom, f.timeTo)
     b.occurredUs = us
     b.first = r
   } else {
-    // compared in place with the basket's first row: no string for the rows that agree
-    if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
-    if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
-    if (us !== b.occurredUs) b.timeDiffers = true
+    if (!same) {
+      // compared in place with the basket's first row: no string for the rows that agree
+      if (!sameText(b.lane, src, f.laneFrom, f.laneTo)) b.laneDiffers = true
+      if (!sameText(b.card, src, f.cardFrom, f.cardTo)) b.cardDiffers = true
+      if (us !== b.occurredUs) b.timeDiffers = true
+    }
     rows.next[b.last] = r
   }
   b.last = r
@@ -489,6 +497,7 @@ class BasketTable implements Slots {
       lane: '',
       card: '',
       timeText: '',
+      head: '',
       // a double from the start (NaN, not 0): a field that starts as a small integer and then
       // holds a double changes the objects' hidden class, and V8 drops the code optimized for it
       occurredUs: Number.NaN,
