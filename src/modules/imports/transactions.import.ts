@@ -83,26 +83,35 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   const dir = await mkdtemp(path.join(tmpdir(), 'pantry-import-'))
   // started now, so that the workers (if any) load while the file is split
   const runner = createRunner(threads)
+  // the file read (when it is read whole) and the sessions' connections under way while the assembly warms up
+  const whole = threads === 0 ? csv.readAll(opts.inMemoryBytes ?? IN_MEMORY_BYTES) : Promise.resolve(undefined)
+  whole.catch(() => {})
+  const opening = openSessions(pool, sessionCount)
+  opening.catch(() => {})
+  let sessions: Session[] = []
+  let failed = true
   try {
-    const { split, summary } = await withSessions(pool, sessionCount, async (sessions) => {
-      // the sessions' staging tables are made while the file is split
-      const staged = Promise.all(sessions.map((s) => repo.createStaging(s.db)))
-      staged.catch(() => {})
-      if (threads === 0 && bucketCount > 1) await warmUpAssembly()
-      const split = await headerChecked(file, () => splitFile(csv, dir, bucketCount, threads === 0 ? (opts.inMemoryBytes ?? IN_MEMORY_BYTES) : 0, bar))
-      await staged
-      ms.lap('split')
-      const tally = new Tally(split.rejected, split.errors)
-      const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
-      const buckets = assembled(runner, split.tasks, threads + sessionCount)
-      if (opts.strict) return { split, summary: await writeStrict(sessions[0]!, buckets, tally, dir, progress) }
-      // partitions on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
-      return { split, summary: await writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress) }
-    })
+    if (threads === 0 && bucketCount > 1) await warmUpAssembly()
+    sessions = await opening
+    // the sessions' staging tables are made while the file is split
+    const staged = Promise.all(sessions.map((s) => repo.createStaging(s.db)))
+    staged.catch(() => {})
+    const split = await headerChecked(file, async () => splitFile(csv, await whole, dir, bucketCount, bar))
+    await staged
+    ms.lap('split')
+    const tally = new Tally(split.rejected, split.errors)
+    const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
+    const buckets = assembled(runner, split.tasks, threads + sessionCount)
+    const summary = opts.strict
+      ? await writeStrict(sessions[0]!, buckets, tally, dir, progress)
+      : // partitions on another connection, when the pool has one beyond the sessions (else they would wait for it forever)
+        await writeEach(pool.options.max > sessionCount ? ctx.db : undefined, sessions, buckets, tally, progress)
+    failed = false
     ms.lap('write')
     ctx.log.info({ file, rows: split.rows, buckets: split.buckets, inMemory: split.tasks[0]?.memory !== undefined, threads, ...summary, errors: undefined, ms: ms.laps }, 'imported transactions file')
     return summary
   } finally {
+    await closeSessions(failed ? await opening.catch(() => sessions) : sessions, failed)
     bar.stop()
     await runner.close()
     await rm(dir, { recursive: true, force: true })
@@ -110,11 +119,10 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
 }
 
 /**
- * Phase 1: the file's rows into buckets, in memory (an uncompressed file of at most
- * `inMemoryBytes`, without quotes) or in bucket files in `dir`.
+ * Phase 1: the file's rows into buckets, in memory (`whole`: the file read at once, when it was
+ * small enough; if it has no quotes) or in bucket files in `dir`.
  */
-async function splitFile(csv: CsvBytes, dir: string, count: number, inMemoryBytes: number, bar: ReturnType<typeof progressBar>) {
-  const whole = await csv.readAll(inMemoryBytes)
+async function splitFile(csv: CsvBytes, whole: Buffer | undefined, dir: string, count: number, bar: ReturnType<typeof progressBar>) {
   const memory = whole && splitInMemory(whole, TRANSACTIONS_HEADER, csv.file, count)
   if (memory) {
     bar.update(csv.bytesRead(), memory.rows)
@@ -570,25 +578,26 @@ class Stopwatch {
 }
 
 /**
- * Holds `n` pooled connections for the duration of `fn` (the staging tables live in them), drops
- * the staging tables after, and closes rather than reuses a connection if anything failed.
+ * `n` pooled connections, held for the whole import (the staging tables live in them), connected at
+ * once (each connection's authentication is a round trip or two). If one fails, the others are
+ * released.
  */
-async function withSessions<T>(pool: pg.Pool, n: number, fn: (sessions: Session[]) => Promise<T>): Promise<T> {
-  const sessions: Session[] = []
-  let failed = true
-  try {
-    // connected at once (each connection's authentication is a round trip or two)
-    const opened = await Promise.allSettled(Array.from({ length: n }, () => openSession(pool)))
-    for (const o of opened) if (o.status === 'fulfilled') sessions.push(o.value)
-    for (const o of opened) if (o.status === 'rejected') throw o.reason
-    const result = await fn(sessions)
-    failed = false
-    return result
-  } finally {
-    for (const s of sessions) {
-      if (!failed) await repo.dropStaging(s.db).catch(() => (failed = true))
-      s.release(failed)
-    }
+async function openSessions(pool: pg.Pool, n: number): Promise<Session[]> {
+  const opened = await Promise.allSettled(Array.from({ length: n }, () => openSession(pool)))
+  const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))
+  const failure = opened.find((o) => o.status === 'rejected')
+  if (failure) {
+    for (const s of sessions) s.release(true)
+    throw failure.reason
+  }
+  return sessions
+}
+
+/** Drops the staging tables and releases the sessions; closes rather than reuses a connection if anything failed. */
+async function closeSessions(sessions: Session[], failed: boolean): Promise<void> {
+  for (const s of sessions) {
+    if (!failed) await repo.dropStaging(s.db).catch(() => (failed = true))
+    s.release(failed)
   }
 }
 
