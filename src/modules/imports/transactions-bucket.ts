@@ -787,14 +787,6 @@ function putText(buf: Buffer, view: DataView, o: number, s: string): number {
   return o + 4 + n
 }
 
-/** Copies all of `from` into `to` at `at`; a loop beats a native call for the few bytes of an SKU. */
-function copyBytes(from: Uint8Array, to: Uint8Array, at: number): number {
-  const n = from.length
-  if (n > 32) to.set(from, at)
-  else for (let k = 0; k < n; k++) to[at + k] = from[k]!
-  return n
-}
-
 /** The decimal digits of a non-negative integer below 2^53, at `o`; returns the offset after them. */
 function writeInteger(buf: Uint8Array, o: number, n: number): number {
   if (n < 10) {

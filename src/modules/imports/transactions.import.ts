@@ -11,7 +11,7 @@ import { poolOf } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
 import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
-import { emptySummary, type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
+import { type ImportOptions, type ImportSummary, progressBar, type RowError } from './import-report.ts'
 import { openSession, type Session } from './pg-session.ts'
 import * as repo from './transactions-import.repository.ts'
 import { type AssembledBucket, assembleBucket, warmUpAssembly, type BucketTask, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, LINE_COPY, setBasketIds, setHeaderIds } from './transactions-bucket.ts'
@@ -35,7 +35,8 @@ export interface TransactionImportOptions extends ImportOptions {
   readonly bucketBytes?: number
   /**
    * An uncompressed file of at most this many bytes (default 32 MiB), without quotes, is read at
-   * once and split in memory instead of into bucket files (transactions-memory-split.ts); 0: never.
+   * once and split in memory instead of into bucket files (transactions-memory-split.ts), when the
+   * buckets are assembled on this thread (no worker threads: two cores); 0: never.
    */
   readonly inMemoryBytes?: number
 }
