@@ -15,7 +15,9 @@ import type { Logger } from '../logger.ts'
  * a later process finds the live postmaster (postmaster.pid holds its pid and port) and attaches
  * to it. Start-up is serialized by a lock file, so two processes starting at once from an empty
  * directory never both run initdb. The owner stops the server with a smart shutdown, which waits
- * for attached processes to disconnect before it exits.
+ * for attached processes to disconnect before it exits: an attached process holds a connection from
+ * the moment it attaches until it stops, and if it finds the server already shutting down, it waits
+ * for it to go and starts one of its own.
  */
 export interface EmbeddedServer {
   readonly url: string
@@ -40,10 +42,14 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   const release = await acquireStartupLock(path.join(dataDir, 'pg.startup.lock'), log)
   try {
     const password = await readOrCreatePassword(path.join(dataDir, 'pg.password'))
-    const running = await runningPostmaster(pgDir)
-    if (running) {
-      log.debug({ port: running.port }, 'attaching to the embedded PostgreSQL another process started')
-      return { url: urlFor(running.port, password), owned: false, stop: async () => {} }
+    for (let running = await runningPostmaster(pgDir); running; running = await runningPostmaster(pgDir)) {
+      const hold = await holdConnection(running, password)
+      if (hold) {
+        log.debug({ port: running.port }, 'attaching to the embedded PostgreSQL another process started')
+        return { url: urlFor(running.port, password), owned: false, stop: () => hold.end() }
+      }
+      log.debug({ pid: running.pid }, 'the embedded PostgreSQL another process started is shutting down; waiting for it to exit')
+      await waitUntilGone(running.pid)
     }
     const port = await freePort()
     const server = new EmbeddedPostgres({
@@ -108,6 +114,38 @@ async function smartStop(server: EmbeddedPostgres, log: Logger): Promise<void> {
   await exited
   clearTimeout(timer)
   ;(server as unknown as { process?: ChildProcess }).process = undefined
+}
+
+/**
+ * A connection to the running server that keeps its owner's smart shutdown waiting until this
+ * process stops; undefined when the server no longer takes connections (it is shutting down).
+ */
+async function holdConnection(server: { pid: number; port: number }, password: string): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: USER, password, database: 'postgres', application_name: 'pantry (attached)' })
+  // the server may go away while this process runs; its own pool reports that, not this client
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return client
+  } catch (err) {
+    await client.end().catch(() => {})
+    const code = (err as { code?: string }).code
+    // 57P03 cannot_connect_now: shutting down; ECONNREFUSED: already gone
+    if (code === '57P03' || code === 'ECONNREFUSED') return undefined
+    // a connection cut by a server on its way out: gone a moment later
+    await new Promise((r) => setTimeout(r, 200))
+    if (!isAlive(server.pid)) return undefined
+    throw err
+  }
+}
+
+/** Waits until process `pid` has exited (a smart shutdown falls back to a fast one after 30 s). */
+async function waitUntilGone(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL (process ${pid}) is shutting down and did not exit within 60 s`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
 
 async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
