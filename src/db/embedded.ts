@@ -14,10 +14,12 @@ import type { Logger } from '../logger.ts'
  * Sharing one data directory between processes: the first process starts the server and owns it;
  * a later process finds the live postmaster (postmaster.pid holds its pid and port) and attaches
  * to it. Start-up is serialized by a lock file, so two processes starting at once from an empty
- * directory never both run initdb. The owner stops the server with a smart shutdown, which waits
- * for attached processes to disconnect before it exits: an attached process holds a connection from
- * the moment it attaches until it stops, and if it finds the server already shutting down, it waits
- * for it to go and starts one of its own.
+ * directory never both run initdb. An attached process holds a connection from the moment it
+ * attaches (under that lock) until it stops; the owner, to stop, takes the lock (no process can attach
+ * meanwhile), waits until no attached process holds a connection, then shuts the server down. (A
+ * smart shutdown alone waits for the connections already open, but refuses new ones: an attached
+ * process between two connections failed.) A process that finds the server shutting down waits for
+ * it to go and starts one of its own.
  */
 export interface EmbeddedServer {
   readonly url: string
@@ -39,7 +41,8 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   await fs.mkdir(dataDir, { recursive: true })
   // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data dir.
   if (process.getuid?.() === 0) await fs.chmod(dataDir, 0o755)
-  const release = await acquireStartupLock(path.join(dataDir, 'pg.startup.lock'), log)
+  const lockFile = path.join(dataDir, 'pg.startup.lock')
+  const release = await acquireStartupLock(lockFile, log)
   try {
     const password = await readOrCreatePassword(path.join(dataDir, 'pg.password'))
     for (let running = await runningPostmaster(pgDir); running; running = await runningPostmaster(pgDir)) {
@@ -80,7 +83,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     log.debug({ port, pgDir }, 'embedded PostgreSQL started')
     const child = (server as unknown as { process?: ChildProcess }).process
     process.once('exit', () => child?.exitCode === null && child.kill('SIGINT'))
-    return { url: urlFor(port, password), owned: true, stop: () => smartStop(server, log) }
+    return { url: urlFor(port, password), owned: true, stop: () => stopWhenAlone(server, port, password, lockFile, log) }
   } finally {
     await release()
   }
@@ -98,6 +101,40 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
     if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`)
   } finally {
     await client.end()
+  }
+}
+
+const ATTACHED = 'pantry (attached)'
+
+/**
+ * The owner's stop: with the start-up lock held (nobody attaches meanwhile), waits until no attached
+ * process holds its connection (at most 30 s), then shuts the server down.
+ */
+async function stopWhenAlone(server: EmbeddedPostgres, port: number, password: string, lockFile: string, log: Logger): Promise<void> {
+  const release = await acquireStartupLock(lockFile, log)
+  try {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      const deadline = Date.now() + 30_000
+      for (;;) {
+        const r = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [ATTACHED])
+        if (r.rows[0]!.n === 0) break
+        if (Date.now() > deadline) {
+          log.warn('processes attached to the embedded PostgreSQL are still running after 30 s; stopping it anyway')
+          break
+        }
+        await new Promise((res) => setTimeout(res, 50))
+      }
+    } catch (err) {
+      log.debug({ err }, 'could not ask the embedded PostgreSQL for attached processes; stopping it')
+    } finally {
+      await client.end().catch(() => {})
+    }
+    await smartStop(server, log)
+  } finally {
+    await release()
   }
 }
 
@@ -121,7 +158,7 @@ async function smartStop(server: EmbeddedPostgres, log: Logger): Promise<void> {
  * process stops; undefined when the server no longer takes connections (it is shutting down).
  */
 async function holdConnection(server: { pid: number; port: number }, password: string): Promise<pg.Client | undefined> {
-  const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: USER, password, database: 'postgres', application_name: 'pantry (attached)' })
+  const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: USER, password, database: 'postgres', application_name: ATTACHED })
   // the server may go away while this process runs; its own pool reports that, not this client
   client.on('error', () => {})
   try {
