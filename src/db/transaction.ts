@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from './schema.ts'
+import { DEADLOCK_DETECTED, SERIALIZATION_FAILURE, sqlState } from './sql-state.ts'
 
 /**
  * Runs `fn` in a transaction, or inside the caller's when `db` already is one: Kysely refuses
@@ -18,8 +19,8 @@ export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Pr
     try {
       return await fn()
     } catch (err) {
-      const code = (err as { code?: string }).code
-      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err
+      const code = sqlState(err)
+      if (i >= attempts || (code !== DEADLOCK_DETECTED && code !== SERIALIZATION_FAILURE)) throw err
     }
   }
 }

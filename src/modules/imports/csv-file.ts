@@ -136,4 +136,3 @@ async function gzipTextSize(file: string, size: number): Promise<number> {
     await fh.close()
   }
 }
-

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { DB } from '../../db/schema.ts'
+import { sqlState, UNIQUE_VIOLATION } from '../../db/sql-state.ts'
 
 // Queries of `pantry import transactions`. Each function runs on one pinned session (pg-session.ts):
 // the staging table is temporary, private to that session, and dropped at the end (or with it).
@@ -95,13 +96,11 @@ async function insertRacing(db: Kysely<DB>, plainFirst: boolean, insert: (onConf
       await insert(false).execute(db)
       return
     } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err
+      if (sqlState(err) !== UNIQUE_VIOLATION) throw err
     }
   }
   await insert(true).execute(db)
 }
-
-const UNIQUE_VIOLATION = '23505'
 
 /**
  * Enrols each unknown card of the baskets not stored yet, as the POS API does: a household
@@ -137,7 +136,7 @@ export async function enrollUnknownCards(db: Kysely<DB>, from: BasketSource, pla
         ORDER BY card COLLATE "C"`.execute(db)
       return
     } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err
+      if (sqlState(err) !== UNIQUE_VIOLATION) throw err
     }
   }
   await sql`WITH u AS (${unknownCards}) ${households} ON CONFLICT (external_id) DO NOTHING`.execute(db)

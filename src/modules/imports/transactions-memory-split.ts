@@ -1,5 +1,5 @@
 import { checkHeader, emptyFile } from './csv-file.ts'
-import { bucketOf, bucketTable } from './transactions-split.ts'
+import { bucketOf, bucketTable, isSpace } from './transactions-split.ts'
 
 // Phase 1 of `pantry import transactions` for a file small enough to hold in memory (a day of a
 // few stores, up to IN_MEMORY_BYTES of text) and without a quote: instead of copying its rows into
@@ -86,8 +86,6 @@ function bucketOfLine(text: string, from: number, to: number, table: Uint16Array
   return table[(h >>> 0) % table.length]!
 }
 
-/** The ASCII characters that String.prototype.trim() removes: tab, LF, VT, FF, CR, space. */
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13)
 
 /** A growing list of (start, end, line) triples. */
 class RowList {

@@ -162,7 +162,7 @@ export function bucketOfBytes(b: Uint8Array, storeFrom: number, storeTo: number,
 }
 
 /** The ASCII characters that String.prototype.trim() removes: tab, LF, VT, FF, CR, space. */
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13)
+export const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13)
 
 /** One bucket's file, written through a buffer of raw bytes: the records never wait as strings. */
 class BucketWriter {

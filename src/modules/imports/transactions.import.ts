@@ -8,6 +8,7 @@ import { Piscina } from 'piscina'
 import type { Ctx } from '../../context.ts'
 import { copyText } from '../../db/copy-text.ts'
 import { poolOf } from '../../db/database.ts'
+import { DEADLOCK_DETECTED, sqlState, UNIQUE_VIOLATION } from '../../db/sql-state.ts'
 import type { DB } from '../../db/schema.ts'
 import { badRequest } from '../../errors.ts'
 import { type CsvBytes, CsvHeaderError, openCsvBytes } from './csv-file.ts'
@@ -249,14 +250,11 @@ async function copyBucket(s: Session, a: AssembledBucket, refs: References): Pro
       return copyLines(s, a, inserted)
     })
   } catch (err) {
-    const code = (err as { code?: string }).code
+    const code = sqlState(err)
     if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined
     throw err
   }
 }
-
-const UNIQUE_VIOLATION = '23505'
-const DEADLOCK_DETECTED = '40P01'
 
 /**
  * A bucket's headers staged, then inserted with ON CONFLICT DO NOTHING (a basket already stored,

@@ -1,4 +1,5 @@
 import type { Ctx } from '../../context.ts'
+import { sqlState, UNIQUE_VIOLATION } from '../../db/sql-state.ts'
 import { withTransaction } from '../../db/transaction.ts'
 import { AppError, badRequest, conflict, type FieldError, notFound } from '../../errors.ts'
 import { type BudgetUse, findOffer, funderTypes, gs1CodeOwners, offerBudgetUse, type OfferRow, upsertFunders, upsertOffers } from './offers.repository.ts'
@@ -23,7 +24,7 @@ export async function putOffers(ctx: Ctx, body: PutOffersBody): Promise<OfferCou
     })
   } catch (err) {
     // A concurrent writer took the same (funder, GS1 offer code) between our check and our write.
-    if ((err as { code?: unknown }).code === '23505') throw conflict('a GS1 offer code is already used by another offer of the funder')
+    if (sqlState(err) === UNIQUE_VIOLATION) throw conflict('a GS1 offer code is already used by another offer of the funder')
     throw err
   }
 }
