@@ -155,8 +155,9 @@ async function smartStop(server: EmbeddedPostgres, log: Logger): Promise<void> {
 }
 
 /**
- * A connection to the running server that keeps its owner's smart shutdown waiting until this
- * process stops; undefined when the server no longer takes connections (it is shutting down).
+ * A connection to the running server, named ATTACHED, that keeps its owner from stopping it
+ * (stopWhenAlone) until this process stops; undefined when the server no longer takes connections
+ * (it is shutting down).
  */
 async function holdConnection(server: { pid: number; port: number }, password: string): Promise<pg.Client | undefined> {
   const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: USER, password, database: 'postgres', application_name: ATTACHED })
