@@ -442,12 +442,15 @@ function basketsOf(a: AssembledBucket, rows: readonly { store_id: string; pos_tr
 /** Start of each UTC month the bucket's baskets fall in (each needs its transaction_line partition). */
 function monthsOf(a: AssembledBucket): string[] {
   const months = new Set<string>()
-  let last = Number.NaN
+  // the month of the basket before, in microseconds: most baskets fall in it (no Date made for them)
+  let from = Number.POSITIVE_INFINITY
+  let to = Number.NEGATIVE_INFINITY
   for (const us of a.occurredUs) {
+    if (us >= from && us < to) continue
     const d = new Date(Math.floor(us / 1000))
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
-    if (start === last) continue
-    last = start
+    from = start * 1000
+    to = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) * 1000
     months.add(new Date(start).toISOString())
   }
   return [...months].sort()
