@@ -95,11 +95,7 @@ export async function importTransactionsFile(ctx: Ctx, file: string, opts: Trans
   try {
     if (threads === 0 && bucketCount > 1) await warmUpAssembly()
     sessions = await opening
-    // the sessions' staging tables are made while the file is split
-    const staged = Promise.all(sessions.map((s) => repo.createStaging(s.db)))
-    staged.catch(() => {})
     const split = await headerChecked(file, async () => splitFile(csv, await whole, dir, bucketCount, bar))
-    await staged
     ms.lap('split')
     const tally = new Tally(split.rejected, split.errors)
     const progress = (rows: number) => bar.update(csv.totalBytes + Math.round((3 * csv.totalBytes * rows) / Math.max(1, split.rows)), split.rows)
@@ -262,7 +258,7 @@ async function copyBucket(s: Session, a: AssembledBucket, refs: References): Pro
  * in one transaction.
  */
 async function insertBucket(s: Session, a: AssembledBucket, refs: References): Promise<Written> {
-  await repo.clearStaging(s.db)
+  await emptyStaging(s)
   await copyStaging(s, a, 0)
   return s.db.transaction().execute(async (trx) => {
     const inserted = basketsOf(a, await repo.insertBucketHeaders(trx))
@@ -304,6 +300,7 @@ async function writeStrict(s: Session, buckets: AsyncIterator<Assembled>, tally:
   const skus = new Set<string>()
   const spilled: { bucket: number; file: string }[] = []
   const months = new Set<string>()
+  await emptyStaging(s)
   for (let next = await buckets.next(); !next.done; next = await buckets.next()) {
     const { task, bucket: a } = next.value
     tally.add(a)
@@ -456,6 +453,16 @@ function monthsOf(a: AssembledBucket): string[] {
   return [...months].sort()
 }
 
+/** Sessions whose staging table exists (made when first needed: most imports never stage a header). */
+const staged = new WeakSet<Session>()
+
+/** The session's staging table, made now or emptied. */
+async function emptyStaging(s: Session): Promise<void> {
+  if (staged.has(s)) return repo.clearStaging(s.db)
+  await repo.createStaging(s.db)
+  staged.add(s)
+}
+
 /** The bucket's headers into the staging, marked with `bucket`. */
 async function copyStaging(s: Session, a: AssembledBucket, bucket: number): Promise<void> {
   const copy = s.copyIn(repo.BASKET_COPY)
@@ -598,7 +605,7 @@ async function openSessions(pool: pg.Pool, n: number): Promise<Session[]> {
 /** Drops the staging tables and releases the sessions; closes rather than reuses a connection if anything failed. */
 async function closeSessions(sessions: Session[], failed: boolean): Promise<void> {
   for (const s of sessions) {
-    if (!failed) await repo.dropStaging(s.db).catch(() => (failed = true))
+    if (!failed && staged.has(s)) await repo.dropStaging(s.db).catch(() => (failed = true))
     s.release(failed)
   }
 }
