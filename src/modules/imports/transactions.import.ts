@@ -389,10 +389,12 @@ class References {
   private claimSkus(skus: readonly string[], mine: Promise<void>): { fresh: string[]; others: Set<Promise<void>> } {
     const fresh: string[] = []
     const others = new Set<Promise<void>>()
+    // most of a bucket's known SKUs were claimed by one earlier bucket: the Set is added to only on a change
+    let last: Promise<void> | undefined
     for (let i = 0; i < skus.length; i++) {
       const p = this.skus.get(skus[i]!)
       if (p === undefined) fresh.push(skus[i]!)
-      else others.add(p)
+      else if (p !== last) others.add((last = p))
     }
     if (this.skus.size < SKUS_KEPT) for (let i = 0; i < fresh.length; i++) this.skus.set(fresh[i]!, mine)
     return { fresh, others }
@@ -438,19 +440,22 @@ function basketsOf(a: AssembledBucket, rows: readonly { store_id: string; pos_tr
 
 /** Start of each UTC month the bucket's baskets fall in (each needs its transaction_line partition). */
 function monthsOf(a: AssembledBucket): string[] {
-  const months = new Set<string>()
-  // the month of the basket before, in microseconds: most baskets fall in it (no Date made for them)
-  let from = Number.POSITIVE_INFINITY
-  let to = Number.NEGATIVE_INFINITY
-  for (const us of a.occurredUs) {
-    if (us >= from && us < to) continue
+  const months: string[] = []
+  // the months found so far, in microseconds from…to: a bucket's baskets fall in a few, and a basket
+  // in one of them makes no Date
+  const from: number[] = []
+  const to: number[] = []
+  const occurred = a.occurredUs
+  next: for (let i = 0; i < occurred.length; i++) {
+    const us = occurred[i]!
+    for (let m = 0; m < from.length; m++) if (us >= from[m]! && us < to[m]!) continue next
     const d = new Date(Math.floor(us / 1000))
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
-    from = start * 1000
-    to = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) * 1000
-    months.add(new Date(start).toISOString())
+    from.push(start * 1000)
+    to.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) * 1000)
+    months.push(new Date(start).toISOString())
   }
-  return [...months].sort()
+  return months.sort()
 }
 
 /** Sessions whose staging table exists (made when first needed: most imports never stage a header). */
