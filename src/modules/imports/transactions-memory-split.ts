@@ -1,5 +1,5 @@
 import { checkHeader, emptyFile } from './csv-file.ts'
-import { bucketOf, bucketTable, isSpace } from './transactions-split.ts'
+import { bucketOf, bucketOfRanges, bucketTable, isSpace } from './transactions-split.ts'
 
 // Phase 1 of `pantry import transactions` for a file small enough to hold in memory (a day of a
 // few stores, up to IN_MEMORY_BYTES of text) and without a quote: instead of copying its rows into
@@ -79,13 +79,8 @@ function bucketOfLine(text: string, from: number, to: number, table: Uint16Array
   while (storeTo > storeFrom && isSpace(text.charCodeAt(storeTo - 1))) storeTo--
   while (txnFrom < txnTo && isSpace(text.charCodeAt(txnFrom))) txnFrom++
   while (txnTo > txnFrom && isSpace(text.charCodeAt(txnTo - 1))) txnTo--
-  let h = 0x811c9dc5
-  for (let i = storeFrom; i < storeTo; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  h = Math.imul(h ^ 0x1f, 0x01000193)
-  for (let i = txnFrom; i < txnTo; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  return table[(h >>> 0) % table.length]!
+  return bucketOfRanges(text, storeFrom, storeTo, text, txnFrom, txnTo, table)
 }
-
 
 /** A growing list of (start, end, line) triples. */
 class RowList {

@@ -128,11 +128,16 @@ export function bucketTable(count: number): Uint16Array {
 
 /** FNV-1a of the basket key: every row of a basket goes to the same bucket. */
 export function bucketOf(storeId: string, txnId: string, table: Uint16Array): number {
+  return bucketOfRanges(storeId, 0, storeId.length, txnId, 0, txnId.length, table)
+}
+
+/** bucketOf of store.slice(storeFrom, storeTo) and txn.slice(txnFrom, txnTo), without the slices. */
+export function bucketOfRanges(store: string, storeFrom: number, storeTo: number, txn: string, txnFrom: number, txnTo: number, table: Uint16Array): number {
   if (table.length === 1) return 0
   let h = 0x811c9dc5
-  for (let i = 0; i < storeId.length; i++) h = Math.imul(h ^ storeId.charCodeAt(i), 0x01000193)
+  for (let i = storeFrom; i < storeTo; i++) h = Math.imul(h ^ store.charCodeAt(i), 0x01000193)
   h = Math.imul(h ^ 0x1f, 0x01000193)
-  for (let i = 0; i < txnId.length; i++) h = Math.imul(h ^ txnId.charCodeAt(i), 0x01000193)
+  for (let i = txnFrom; i < txnTo; i++) h = Math.imul(h ^ txn.charCodeAt(i), 0x01000193)
   return table[(h >>> 0) % table.length]!
 }
 
