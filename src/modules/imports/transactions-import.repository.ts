@@ -3,7 +3,8 @@ import type { DB } from '../../db/schema.ts'
 import { sqlState, UNIQUE_VIOLATION } from '../../db/sql-state.ts'
 
 // Queries of `pantry import transactions`. Each function runs on one pinned session (pg-session.ts):
-// the staging table is temporary, private to that session, and dropped at the end (or with it).
+// the staging table is temporary, private to that session, made the first time the session needs it
+// (a bucket with a basket already stored, or --strict), and dropped at the end (or with the session).
 //
 // import_basket  one row per basket to write (assembled in Node, transactions-bucket.ts): its bucket,
 //                its index in the bucket, its header and, once written, its id and household
