@@ -759,10 +759,8 @@ function encodeBasket(e: Encoding, b: Basket, idx: number): void {
   hv.setUint32(h + 8, tsLo)
   hv.setInt32(h + 12, 4)
   hv.setInt32(h + 16, b.count)
-  const totalHi = Math.floor(total / TWO_32)
   hv.setInt32(h + 20, 8)
-  hv.setInt32(h + 24, totalHi)
-  hv.setUint32(h + 28, total - totalHi * TWO_32)
+  setInt64(hv, h + 24, total)
   h = putText(hb, hv, h + 32, hash)
   h = putText(hb, hv, h, 'import')
   e.at[2] = h
@@ -851,19 +849,12 @@ function writeNumeric(view: DataView, o: number, milli: number): number {
  * view of a.lines).
  */
 export function setBasketIds(a: AssembledBucket, lines: DataView, idx: number, householdId: number, txnId: number): void {
-  const hhHi = Math.floor(householdId / TWO_32)
-  const hhLo = householdId - hhHi * TWO_32
-  const idHi = Math.floor(txnId / TWO_32)
-  const idLo = txnId - idHi * TWO_32
   for (let t = a.firstTuple[idx]!, end = a.firstTuple[idx + 1]!; t < end; t++) {
     const at = a.tupleAt[t]!
-    lines.setInt32(at + HOUSEHOLD_AT, hhHi)
-    lines.setUint32(at + HOUSEHOLD_AT + 4, hhLo)
-    lines.setInt32(at + TXN_AT, idHi)
-    lines.setUint32(at + TXN_AT + 4, idLo)
+    setInt64(lines, at + HOUSEHOLD_AT, householdId)
+    setInt64(lines, at + TXN_AT, txnId)
   }
 }
-
 
 /** Byte offsets in a header tuple of the int8 values of id and household_id. */
 const HEADER_ID_AT = 6
@@ -872,10 +863,13 @@ const HEADER_HOUSEHOLD_AT = 18
 /** Fills in one basket's id and household_id in its header tuple (`headers`: a view of a.headers). */
 export function setHeaderIds(a: AssembledBucket, headers: DataView, idx: number, id: number, householdId: number): void {
   const at = a.headerAt[idx]!
-  const idHi = Math.floor(id / TWO_32)
-  const hhHi = Math.floor(householdId / TWO_32)
-  headers.setInt32(at + HEADER_ID_AT, idHi)
-  headers.setUint32(at + HEADER_ID_AT + 4, id - idHi * TWO_32)
-  headers.setInt32(at + HEADER_HOUSEHOLD_AT, hhHi)
-  headers.setUint32(at + HEADER_HOUSEHOLD_AT + 4, householdId - hhHi * TWO_32)
+  setInt64(headers, at + HEADER_ID_AT, id)
+  setInt64(headers, at + HEADER_HOUSEHOLD_AT, householdId)
+}
+
+/** An integer below 2^53 in magnitude as a big-endian int8 at `at` (no BigInt: a number's two 32-bit halves). */
+function setInt64(view: DataView, at: number, n: number): void {
+  const hi = Math.floor(n / TWO_32)
+  view.setInt32(at, hi)
+  view.setUint32(at + 4, n - hi * TWO_32)
 }
